@@ -1,0 +1,36 @@
+"""Photoapp: a small photo-sharing app that grows, lab by lab, into Instagram's early backend."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from photoapp.auth import TokenSigner
+from photoapp.settings import Settings
+from photoapp.web import register_web
+from photoapp.wiring import build_service
+
+# Multipart bodies carry a little framing beyond the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: the one place where settings, adapters and views are put together."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        PHOTOAPP_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        TESTING=settings.testing,
+        WTF_CSRF_ENABLED=not settings.testing,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    app.extensions["photoapp"] = build_service(settings)
+    app.extensions["photoapp.tokens"] = TokenSigner(settings.secret_key)
+    register_web(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt("photoapp.web.api")  # the API authenticates with bearer tokens, not cookies
+    return app

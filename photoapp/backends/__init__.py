@@ -1,0 +1,1 @@
+"""Adapters: one file per port and technology, named <port>_<tech>.py."""

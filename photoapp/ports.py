@@ -1,0 +1,103 @@
+"""The ports: what the use cases need from the outside world, as typing.Protocols.
+
+Each adapter in `backends/` implements one of these; the memory adapters are the
+executable definition of what every method means.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from photoapp.models import FeedPage, NewPhoto, Photo, Profile, User
+
+
+class Repository(Protocol):
+    """Users, photos, follows and likes, stored durably."""
+
+    def create_user(self, username: str, password_hash: str) -> User:
+        """Store a new user; raise Conflict if the username is taken."""
+        ...
+
+    def get_user(self, user_id: int) -> User | None:
+        """Return the user with this id, or None."""
+        ...
+
+    def get_user_by_username(self, username: str) -> User | None:
+        """Return the user with this username, or None."""
+        ...
+
+    def add_photo(self, photo: NewPhoto) -> Photo:
+        """Store a photo and return it with its new id (ids grow over time)."""
+        ...
+
+    def get_photo(self, photo_id: int) -> Photo | None:
+        """Return one photo with its like count, or None."""
+        ...
+
+    def delete_photo(self, photo_id: int) -> bool:
+        """Delete a photo and its likes; return False if it did not exist."""
+        ...
+
+    def user_photos(self, user_id: int, before: int | None, limit: int) -> FeedPage:
+        """Return one user's photos with id < before, newest first."""
+        ...
+
+    def feed(self, user_id: int, before: int | None, limit: int) -> FeedPage:
+        """Return photos of the user and of everyone they follow, id < before, newest first."""
+        ...
+
+    def follow(self, follower_id: int, followee_id: int) -> bool:
+        """Make follower follow followee; return False if it already did."""
+        ...
+
+    def unfollow(self, follower_id: int, followee_id: int) -> bool:
+        """Stop following; return False if it was not following."""
+        ...
+
+    def is_following(self, follower_id: int, followee_id: int) -> bool:
+        """Tell whether follower follows followee."""
+        ...
+
+    def like(self, user_id: int, photo_id: int) -> bool:
+        """Record a like; return False if the user had liked it already."""
+        ...
+
+    def unlike(self, user_id: int, photo_id: int) -> bool:
+        """Remove a like; return False if there was none."""
+        ...
+
+    def liked_photo_ids(self, user_id: int, photo_ids: list[int]) -> set[int]:
+        """Return which of these photos the user has liked."""
+        ...
+
+    def profile(self, user_id: int) -> Profile | None:
+        """Return the user's photo, follower and following counts, or None."""
+        ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot answer a trivial query right now."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Image bytes by key: a folder, or an S3 bucket."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store bytes under a key, replacing what was there."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """Return the bytes under a key; raise NotFound if there are none."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove a key; a missing key is not an error."""
+        ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot be written right now."""
+        ...

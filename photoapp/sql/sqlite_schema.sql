@@ -1,0 +1,11 @@
+-- Lab 01: the SQLite schema. Your task is in labs/01-single-box/README.md,
+-- section "Step 1: the schema".
+--
+-- TODO(lab 01): four tables
+--   users   (id, username UNIQUE, password_hash, created_at)
+--   photos  (id, user_id -> users, caption, image_key, thumbnail_key, content_type,
+--            width, height, created_at)
+--   follows (follower_id, followee_id)  one row per pair: a PRIMARY KEY makes a double
+--                                       follow impossible
+--   likes   (user_id, photo_id)         the same idea; deleting a photo deletes its likes
+-- TODO(lab 01): the indexes the feed and profile queries need.

@@ -1,0 +1,72 @@
+"""Lab 01: turn untrusted upload bytes into a safe, re-encoded image and a thumbnail."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from photoapp.errors import ImageTooLarge, InvalidImage
+from photoapp.models import ProcessedImage
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_PIXELS = 40_000_000  # 40 megapixels: bigger than any phone photo, far below a bomb
+THUMBNAIL_SIZE = (320, 320)
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check uses this limit
+# Each allowed format is re-encoded to itself; what we save is what we declare.
+OUTPUT = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+
+
+def process_upload(data: bytes) -> ProcessedImage:
+    """Validate upload bytes and return the re-encoded image, its thumbnail and metadata."""
+    image = open_image(data)
+    image_format = str(image.format)
+    image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
+    content_type, extension = OUTPUT[image_format]
+    full = _encode(image, image_format)
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_SIZE)
+    return ProcessedImage(
+        image=full,
+        thumbnail=_encode(thumb, image_format),
+        content_type=content_type,
+        extension=extension,
+        width=image.width,
+        height=image.height,
+    )
+
+
+def open_image(data: bytes) -> Image.Image:
+    """Open bytes with Pillow restricted to the allow-list; reject bombs and fakes."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _decode(data)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLarge(f"image has too many pixels: {exc}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImage("not a JPEG, PNG or WebP image") from exc
+
+
+def _decode(data: bytes) -> Image.Image:
+    """Verify the file's structure, then decode a fresh copy of it."""
+    with Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS) as probe:
+        probe.verify()  # checks structure without decoding all the pixels
+    image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    image.load()  # decode now, so a truncated file fails here and not later
+    return image
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    """Re-encode pixels only: no EXIF, GPS or other metadata is copied."""
+    if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format=image_format, quality=85)
+    return out.getvalue()
