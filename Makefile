@@ -1,0 +1,34 @@
+# Two commands get you going: `make demo` and `make test`. Both run `make install` first.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint clean
+
+install: $(STAMP)
+
+# Re-install only when the dependencies change: `make install` is cheap to repeat.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "make: Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	bash .ci/install-debian-packages.sh
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/workshop demo
+
+# The whole suite against the reference solutions: app, contracts, graded labs, the workshop
+# tooling (services, selfcheck, load run, grader), the notebook and a real browser.
+test: install
+	$(BIN)/python -m pytest --impl reference
+
+lint: install
+	$(BIN)/ruff check photoapp workshop tests loadtests solutions
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .workshop reports .pytest_cache
