@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 import secrets
@@ -166,10 +167,8 @@ class PhotoService:
     def _delete_blobs(self, *keys: str) -> None:
         """Remove files whose row is gone; a failure here must not hide the real error."""
         for key in keys:
-            try:
+            with contextlib.suppress(Exception):  # best effort: an orphan file is harmless
                 self.blobs.delete(key)
-            except Exception:  # noqa: BLE001 - best effort: an orphan file is harmless
-                pass
 
 
 def _page_size(limit: int | None) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for

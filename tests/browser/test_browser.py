@@ -88,7 +88,7 @@ def test_register_upload_see_thumbnail_and_like(live_url: str, page: Page, tmp_p
     thumbnail = page.locator("article.card img.thumb").first
     expect(thumbnail).to_be_visible()
     natural_width = thumbnail.evaluate("img => img.complete ? img.naturalWidth : 0")
-    assert 0 < natural_width <= 320, f"expected a loaded thumbnail ≤ 320 px wide, got {natural_width}"
+    assert 0 < natural_width <= 320, f"expected a thumbnail ≤ 320 px wide, got {natural_width}"
 
     page.click("article.card button.like")
     expect(page.locator("article.card .like-count").first).to_have_text("1 like")
