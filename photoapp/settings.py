@@ -29,6 +29,10 @@ class Settings:
     max_upload_mb: int = 10
     instance_name: str = field(default_factory=socket.gethostname)
     testing: bool = False
+    # Lab 02, real serving: read by deploy/gunicorn.conf.py. 0 workers means "2 x cores + 1".
+    bind: str = "127.0.0.1:8000"
+    workers: int = 0
+    threads: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
