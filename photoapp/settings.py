@@ -33,6 +33,11 @@ class Settings:
     bind: str = "127.0.0.1:8000"
     workers: int = 0
     threads: int = 2
+    # Lab 03, PostgreSQL: the connection pool of each app process (workers x db_pool_max must
+    # stay below the server's max_connections); a request waits db_pool_timeout s, then 503.
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    db_pool_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +72,11 @@ def _parse(name: str, type_name: object, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{variable}={raw!r} is not a whole number") from None
+    if type_name in ("float", float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{variable}={raw!r} is not a number") from None
     if type_name in ("bool", bool):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

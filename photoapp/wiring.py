@@ -23,8 +23,18 @@ def build_repository(settings: Settings) -> Repository:
         from photoapp.backends.repository_sqlite import SqliteRepository
 
         return SqliteRepository(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("postgresql://", "postgres://")):
+        from photoapp.backends.repository_postgres import PostgresRepository
+
+        return PostgresRepository(
+            url,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            timeout=settings.db_pool_timeout,
+        )
     raise SettingsError(
-        f"PHOTOAPP_DATABASE_URL={url!r} is not supported: use sqlite:///path/to/file.db or memory://"
+        f"PHOTOAPP_DATABASE_URL={url!r} is not supported: use sqlite:///path/to/file.db,"
+        " postgresql://user@host:port/dbname or memory://"
     )
 
 
