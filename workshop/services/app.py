@@ -1,0 +1,70 @@
+"""App servers: the tree's photoapp under Flask's dev server or Gunicorn."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+from workshop.services.process import ManagedProcess
+from workshop.services.s3 import http_status
+
+APP = "photoapp:create_app()"
+
+
+def tree_environment(base: dict[str, str], tree: Path) -> dict[str, str]:
+    """`base` with the tree first on PYTHONPATH, so its photoapp wins over an installed one."""
+    env = dict(base)
+    env["PYTHONPATH"] = str(tree) + (f":{base['PYTHONPATH']}" if base.get("PYTHONPATH") else "")
+    env["PYTHONUNBUFFERED"] = "1"  # logs reach the log file as they happen
+    return env
+
+
+class AppServer(ManagedProcess):
+    """One app server process; ready when GET /healthz answers 200."""
+
+    role: ClassVar[str] = "app"
+    ready_timeout: ClassVar[float] = 60.0
+
+    def __init__(
+        self,
+        name: str,
+        scratch: Path,
+        *,
+        tree: Path,
+        kind: str,
+        env: dict[str, str],
+        detached: bool = False,
+    ) -> None:
+        super().__init__(name, scratch, detached=detached)
+        self.tree = tree
+        self.kind = kind
+        self.env = env
+        # Gunicorn's SIGTERM waits up to its graceful timeout; SIGINT is its quick shutdown.
+        self.stop_signal = signal.SIGINT if kind == "gunicorn" else signal.SIGTERM
+
+    def command(self) -> list[str]:
+        """flask run or gunicorn, bound to our loopback port."""
+        if self.kind == "gunicorn":
+            argv = [sys.executable, "-m", "gunicorn"]
+            config = self.tree / "deploy" / "gunicorn.conf.py"
+            if config.exists():
+                argv += ["-c", str(config)]
+            return argv + ["--bind", self.address, APP]
+        return [
+            sys.executable, "-m", "flask", "--app", APP, "run", "--host", "127.0.0.1",
+            "--port", str(self.port), "--with-threads", "--no-reload", "--no-debugger",
+        ]
+
+    def environment(self) -> dict[str, str]:
+        """The stack's PHOTOAPP_* settings plus this server's instance name."""
+        return tree_environment(self.env, self.tree)
+
+    def workdir(self) -> Path:
+        """The tree, so relative paths and `python -m` resolve there."""
+        return self.tree
+
+    def check_ready(self) -> bool:
+        """Ready when /healthz answers 200."""
+        return http_status(self.url + "/healthz") == 200

@@ -1,0 +1,45 @@
+"""Free loopback ports, and whether something answers on one."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+HOST = "127.0.0.1"
+
+# Ports this process handed out: two servers of one process never get the same port, even
+# before either has bound it.
+_given: set[int] = set()
+_lock = threading.Lock()
+
+
+def port_is_free(port: int) -> bool:
+    """Return True when nothing is bound to 127.0.0.1:port right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """Return a loopback port the kernel says is free and this process never gave out."""
+    with _lock:
+        for _ in range(100):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind((HOST, 0))
+                port = int(sock.getsockname()[1])
+            if port not in _given and port_is_free(port):
+                _given.add(port)
+                return port
+    raise OSError("no free loopback port found")
+
+
+def port_answers(port: int, timeout: float = 0.25) -> bool:
+    """Return True when a TCP connection to 127.0.0.1:port succeeds."""
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout):
+            return True
+    except OSError:
+        return False

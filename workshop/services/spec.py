@@ -1,0 +1,58 @@
+"""What a stack is made of: the [lab.stack] table of labs/labs.toml as a value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from workshop.services.errors import ServiceError
+
+AppServerKind = Literal["flask", "gunicorn"]
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """The servers one stack runs; the defaults are lab 01's single box."""
+
+    postgres: int = 0
+    redis: bool = False
+    s3: bool = False
+    nginx: bool = False
+    app_servers: int = 1
+    app_server: AppServerKind = "flask"
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse specs that cannot run, with a message naming the bad key."""
+        for name in ("postgres", "app_servers", "workers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ServiceError(f"stack: {name} must be a whole number >= 0, got {value!r}")
+        for name in ("redis", "s3", "nginx"):
+            if not isinstance(getattr(self, name), bool):
+                raise ServiceError(f"stack: {name} must be true or false")
+        if self.app_server not in ("flask", "gunicorn"):
+            raise ServiceError(
+                f"stack: app_server must be 'flask' or 'gunicorn', got {self.app_server!r}"
+            )
+        if self.workers and not self.redis:
+            raise ServiceError("stack: RQ workers need redis = true")
+        if self.nginx and not self.app_servers:
+            raise ServiceError("stack: nginx needs at least one app server to balance")
+
+    @classmethod
+    def from_manifest(cls, table: Mapping[str, Any] | None) -> StackSpec:
+        """Build a spec from a [lab.stack] table; missing keys take the defaults."""
+        table = dict(table or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ServiceError(
+                f"stack: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**table)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The spec as a plain dict (for state files and reports)."""
+        return asdict(self)
