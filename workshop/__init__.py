@@ -1,0 +1,1 @@
+"""The workshop CLI and its machinery: manifest, overlay, services, check, load, grade."""
