@@ -1,0 +1,1 @@
+"""Shared pytest plugins: --impl and the app fixtures, real services."""

@@ -1,0 +1,1 @@
+"""Tests of the workshop CLI and its machinery."""
