@@ -170,14 +170,21 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server: its stop signal, a grace period, then SIGKILL to its whole group."""
+        stop_all([self], timeout)
+
+    def send_stop_signal(self) -> None:
+        """Ask the server to shut down, without waiting."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, self.stop_signal)
+
+    def wait_stopped(self, deadline: float) -> None:
+        """Wait until `deadline` (monotonic) for the server to exit, then SIGKILL its group."""
         proc = self.process
         if proc is None:
             return
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, self.stop_signal)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.0, deadline - time.monotonic()))
         kill_group(proc.pid)  # leftovers: workers, backends, a server that ignored the signal
         proc.wait()
 
@@ -262,6 +269,15 @@ def start_all(
                 raise server.failure(f"was not ready on {server.address} within {limit:.0f} s")
         if pending:
             time.sleep(0.05)
+
+
+def stop_all(servers: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
+    """Stop several servers at once: signal them all, then wait for each (SIGKILL when late)."""
+    for server in servers:
+        server.send_stop_signal()
+    deadline = time.monotonic() + timeout
+    for server in servers:
+        server.wait_stopped(deadline)
 
 
 def _ready(server: ManagedProcess) -> bool:

@@ -15,7 +15,7 @@ from workshop.services.app import AppServer
 from workshop.services.errors import ServiceError
 from workshop.services.nginx import NginxServer
 from workshop.services.postgres import PostgresServer
-from workshop.services.process import ManagedProcess, Reporter, start_all
+from workshop.services.process import ManagedProcess, Reporter, start_all, stop_all
 from workshop.services.redis import RedisServer
 from workshop.services.s3 import S3Server
 from workshop.services.scratch import Scratch, default_run_root
@@ -189,13 +189,17 @@ class Stack:
         return base
 
     def stop(self) -> None:
-        """Stop every server (newest first) and delete the scratch folder; safe to repeat."""
+        """Stop every server and delete the scratch folder; safe to call again."""
+        # Front first (nginx, app servers, workers) so clients never see their data servers
+        # vanish; each tier stops in parallel.
+        front = [*filter(None, [self.nginx]), *self.app_servers, *self.workers]
+        back = [*self.postgres, *filter(None, [self.redis, self.s3])]
         errors = []
-        for server in reversed(self.servers):
+        for tier in (front, back):
             try:
-                server.stop()
-            except Exception as error:  # keep stopping the others
-                errors.append(f"{server.name}: {error}")
+                stop_all(tier)
+            except Exception as error:  # keep going: the other tier must stop too
+                errors.append(str(error))
         if self.scratch is not None and not self.keep_scratch:
             self.scratch.remove()
         _live.discard(self)
