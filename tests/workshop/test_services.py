@@ -1,0 +1,295 @@
+"""The services harness: each server starts, serves, stops and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workshop.services import ServiceError, Stack, StackSpec
+from workshop.services import binaries, process
+from workshop.services.pids import is_alive
+from workshop.services.sampletree import write_sample_tree
+
+REPO = Path(__file__).resolve().parents[2]
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def get(url: str) -> tuple[int, str]:
+    """GET a URL; return status and body."""
+    try:
+        with _opener.open(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """Wait until none of `pids` runs; return those still alive."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(is_alive(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if is_alive(p)]
+
+
+def group_pids(pid: int) -> list[int]:
+    """Every process in the process group `pid` leads (gunicorn workers, postgres backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[2]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A stand-in app tree: /healthz, /env, an RQ job, an nginx template, a gunicorn config."""
+    return write_sample_tree(tmp_path / "tree")
+
+
+def all_pids(stack: Stack) -> list[int]:
+    """The pids of a stack's servers and of everything in their process groups."""
+    pids = []
+    for server in stack.servers:
+        assert server.pid is not None
+        pids += [server.pid, *group_pids(server.pid)]
+    return pids
+
+
+# --- spec --------------------------------------------------------------------------------------
+
+
+def test_spec_from_manifest_fills_defaults() -> None:
+    spec = StackSpec.from_manifest({"postgres": 2, "redis": True, "app_server": "gunicorn"})
+    assert spec == StackSpec(postgres=2, redis=True, app_server="gunicorn")
+    assert StackSpec.from_manifest(None) == StackSpec()
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ({"postgress": 1}, "unknown key(s) postgress"),
+        ({"app_server": "uwsgi"}, "app_server must be"),
+        ({"workers": 1}, "workers need redis"),
+        ({"postgres": -1}, "postgres must be"),
+    ],
+)
+def test_spec_rejects_bad_tables(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ServiceError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        StackSpec.from_manifest(table)
+
+
+def test_missing_binary_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(binaries, "_EXTRA_DIRS", ())
+    with pytest.raises(ServiceError, match=r"redis-server not found: sudo apt-get install redis"):
+        binaries.find("redis-server")
+
+
+# --- one server at a time ----------------------------------------------------------------------
+
+
+def test_postgres_url_is_a_fresh_empty_database(postgres_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
+        assert tables == (0,)
+        conn.execute("CREATE TABLE t (id int)")
+    assert postgres_url.startswith("postgresql://")
+
+
+def test_two_postgres_clusters_run_side_by_side(tmp_path: Path) -> None:
+    import psycopg
+
+    with Stack(StackSpec(postgres=2, app_servers=0), tmp_path, run_dir=tmp_path, quiet=True) as st:
+        first, second = (p.dsn() for p in st.postgres)
+        assert first != second
+        with psycopg.connect(first, autocommit=True) as conn:
+            conn.execute("CREATE TABLE only_here (id int)")
+        with psycopg.connect(second) as conn:
+            assert conn.execute("SELECT to_regclass('only_here')").fetchone() == (None,)
+        assert st.env["PHOTOAPP_DATABASE_URL"] == first
+        assert st.urls()["postgres"] == [first, second]
+        pids = all_pids(st)
+    assert wait_gone(pids) == []
+
+
+def test_redis_url_is_flushed(redis_url: str) -> None:
+    import redis
+
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.dbsize() == 0
+        client.set("left", "behind")
+
+
+def test_s3_bucket_stores_objects(s3_bucket: object) -> None:
+    from tests.plugins.services import S3Bucket
+
+    assert isinstance(s3_bucket, S3Bucket)
+    client = s3_bucket.client()
+    assert client.list_objects_v2(Bucket=s3_bucket.bucket).get("KeyCount") == 0
+    client.put_object(Bucket=s3_bucket.bucket, Key="a.jpg", Body=b"jpeg")
+    body = client.get_object(Bucket=s3_bucket.bucket, Key="a.jpg")["Body"].read()
+    assert body == b"jpeg"
+    assert s3_bucket.kind in ("minio", "moto", "external")
+    assert s3_bucket.verifies_signatures == (s3_bucket.kind != "moto")
+    assert s3_bucket.env()["PHOTOAPP_S3_BUCKET"] == s3_bucket.bucket
+
+
+@pytest.mark.parametrize("kind", ["flask", "gunicorn"])
+def test_app_server_runs_the_tree_with_the_stack_settings(
+    tree: Path, tmp_path: Path, kind: str
+) -> None:
+    spec = StackSpec(app_servers=2, app_server=kind)  # type: ignore[arg-type]
+    with Stack(spec, tree, {"PHOTOAPP_EXTRA": "x"}, run_dir=tmp_path, quiet=True) as stack:
+        assert stack.base_url == stack.app_servers[0].url
+        names = [json.loads(get(a.url + "/healthz")[1])["instance"] for a in stack.app_servers]
+        assert names == ["app1", "app2"]
+        status, body = get(stack.base_url + "/env")
+        env = json.loads(body)
+        assert env["PHOTOAPP_DATABASE_URL"].startswith("sqlite:////")
+        assert env["PHOTOAPP_DATABASE_URL"].endswith("/photoapp.db")
+        assert Path(env["PHOTOAPP_MEDIA_DIR"]).is_dir()
+        assert env["PHOTOAPP_SECRET_KEY"] == stack.env["PHOTOAPP_SECRET_KEY"]
+        assert len(env["PHOTOAPP_SECRET_KEY"]) >= 32
+        assert env["PHOTOAPP_EXTRA"] == "x"
+        pids = all_pids(stack)
+        if kind == "gunicorn":
+            assert len(pids) > 2  # the masters and their workers
+    assert wait_gone(pids) == []
+
+
+def test_killed_app_server_is_down_and_restarts_on_its_port(tree: Path, tmp_path: Path) -> None:
+    with Stack(StackSpec(app_server="gunicorn"), tree, run_dir=tmp_path, quiet=True) as stack:
+        app = stack.app_servers[0]
+        port, pid = app.port, app.pid
+        assert pid is not None
+        workers = group_pids(pid)
+        app.kill()
+        assert not app.is_running()
+        assert wait_gone(workers) == []
+        assert not _answers(port)
+        app.start()
+        assert app.is_running() and app.port == port and app.pid != pid
+        assert get(app.url + "/healthz")[0] == 200
+        app.stop()
+        assert not app.is_running()
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_nginx_balances_and_serves_static_and_media(tree: Path, tmp_path: Path) -> None:
+    spec = StackSpec(nginx=True, app_servers=2)
+    with Stack(spec, tree, run_dir=tmp_path, quiet=True) as stack:
+        assert stack.nginx is not None and stack.base_url == stack.nginx.url
+        seen = {json.loads(get(stack.base_url + "/healthz")[1])["instance"] for _ in range(8)}
+        assert seen == {"app1", "app2"}
+        assert get(stack.base_url + "/static/hello.txt") == (200, "hello from static\n")
+        media = Path(stack.env["PHOTOAPP_MEDIA_DIR"])
+        (media / "p.txt").write_text("a photo")
+        assert get(stack.base_url + "/media/p.txt") == (200, "a photo")
+        stack.app_servers[0].kill()  # failover: nginx moves on to app2
+        assert all(get(stack.base_url + "/healthz")[0] == 200 for _ in range(4))
+        config = stack.nginx.config_path.read_text()
+        assert stack.app_servers[1].address in config
+        pids = all_pids(stack)
+    assert wait_gone(pids) == []
+
+
+def test_nginx_template_errors_are_clear(tree: Path, tmp_path: Path) -> None:
+    (tree / "deploy" / "nginx.conf").write_text("listen {{ no_such_variable }};")
+    with pytest.raises(ServiceError, match="no_such_variable"):
+        Stack(StackSpec(nginx=True), tree, run_dir=tmp_path, quiet=True).start()
+
+
+def test_rq_worker_runs_a_job(tree: Path, tmp_path: Path) -> None:
+    import redis
+    from rq import Queue
+
+    marker = tmp_path / "marker.txt"
+    spec = StackSpec(redis=True, app_servers=0, workers=1)
+    with Stack(spec, tree, run_dir=tmp_path, quiet=True) as stack:
+        assert stack.redis is not None and stack.urls()["worker"] == 1
+        with redis.Redis.from_url(stack.redis.url) as conn:
+            Queue(connection=conn).enqueue("photoapp.jobs.write_marker", str(marker), "done")
+            deadline = time.monotonic() + 20
+            while not marker.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert marker.read_text() == "done from worker1"
+        pids = all_pids(stack)
+    assert wait_gone(pids) == []
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+def test_an_app_that_fails_to_start_shows_its_log(tree: Path, tmp_path: Path) -> None:
+    (tree / "photoapp" / "__init__.py").write_text(
+        "def create_app(settings=None):\n    raise RuntimeError('boom: bad settings')\n"
+    )
+    stack = Stack(StackSpec(redis=True, app_server="gunicorn"), tree, run_dir=tmp_path, quiet=True)
+    with pytest.raises(ServiceError, match="boom: bad settings"):
+        stack.start()
+    assert all(not s.is_running() for s in stack.servers)
+    assert stack.redis is not None and stack.redis.pid is not None
+    assert wait_gone([stack.redis.pid]) == []
+    assert list(tmp_path.glob("*/owner.json")) == []
+
+
+def test_a_port_collision_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        given = iter([port])
+        real = process.free_port
+        # The first port handed out is taken, and the pre-spawn check is fooled into missing it:
+        # the server itself must fail with "address in use" and the harness must move on.
+        monkeypatch.setattr(process, "free_port", lambda: next(given, None) or real())
+        monkeypatch.setattr(process, "port_is_free", lambda p: True)
+        with Stack(StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path,
+                   quiet=True) as stack:
+            assert stack.redis is not None
+            assert stack.redis.port != port
+            with redis.Redis.from_url(stack.redis.url) as client:
+                assert client.ping()
+            assert "Address already in use" in stack.redis.log_path.read_text()
+
+
+def test_a_port_taken_before_spawn_is_avoided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        given = iter([port])
+        real = process.free_port
+        monkeypatch.setattr(process, "free_port", lambda: next(given, None) or real())
+        with Stack(StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path,
+                   quiet=True) as stack:
+            assert stack.redis is not None and stack.redis.port != port
