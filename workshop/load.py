@@ -1,0 +1,313 @@
+"""`workshop load N`: lab N's Locust scenario against lab N's stack, judged by its SLOs.
+
+The steps: read the lab from labs/labs.toml, build the tree to run (--impl), start the lab's
+stack, run Locust headless as a child process (importing Locust here would monkey-patch this
+process with gevent), then print a table per endpoint, judge [lab.slo] and write summary.json
+next to Locust's CSV and HTML report under reports/labNN-<time>/.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workshop import manifest
+from workshop.manifest import Lab, ManifestError
+from workshop.report import (
+    PREFIX,
+    LoadReport,
+    Progress,
+    ReportError,
+    format_table,
+    latest_progress,
+    read_report,
+    stats_json,
+    write_summary,
+)
+from workshop.services import ServiceError, Stack, StackSpec
+from workshop.services.ports import port_is_free
+from workshop.slo import CHECKS, SloError, Verdict, judge
+from workshop.trees import TreeError, resolve_impl
+
+REPORTS = "reports"
+QUICK_USERS = 10  # a quick run checks that everything works, not how far the box scales
+UI_PORT = 8089  # Locust's usual port, so a presenter finds it where the docs say
+STOP_GRACE_S = 60  # how long past its run time Locust may take to stop and write its report
+PROGRESS_EVERY_S = 10  # progress lines when the output is a file, not a terminal
+
+
+class LoadError(RuntimeError):
+    """The load run could not be set up or Locust failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What to run and how hard: the [lab.load] table, shortened for --quick."""
+
+    scenario: Path
+    users: int
+    spawn_rate: float
+    run_time_s: int
+
+    @classmethod
+    def from_lab(cls, lab: Lab, root: Path, quick: bool) -> LoadPlan:
+        """Read [lab.load]; --quick uses quick_run_time and at most QUICK_USERS users."""
+        table = lab.load
+        if "scenario" not in table:
+            raise LoadError(f"lab {lab.number} has no [lab.load] scenario in labs/labs.toml")
+        scenario = root / table["scenario"]
+        if not scenario.is_file():
+            raise LoadError(f"lab {lab.number}'s scenario {table['scenario']} does not exist")
+        users = int(table.get("users", 10))
+        run_time = str(table.get("run_time", "60s"))
+        if quick:
+            users = min(users, QUICK_USERS)
+            run_time = str(table.get("quick_run_time", "15s"))
+        spawn_rate = float(table.get("spawn_rate", users))
+        return cls(scenario, users, spawn_rate, parse_duration(run_time))
+
+
+def parse_duration(text: str) -> int:
+    """Turn "90s", "2m", "1m30s" or "1h" into seconds, as Locust's -t understands them."""
+    parts = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s?)?\s*", text)
+    if not parts or not text.strip():
+        raise LoadError(f"bad run time {text!r} in labs/labs.toml: use e.g. 60s, 2m or 1m30s")
+    hours, minutes, seconds = (int(p or 0) for p in parts.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def main(lab: int, impl: str, quick: bool, ui: bool) -> int:
+    """Run lab `lab`'s load test; return 0 when every SLO holds, 1 on a breach, 2 on an error."""
+    try:
+        return _run(lab, impl, quick, ui)
+    except (ManifestError, TreeError, ServiceError, LoadError, ReportError, SloError) as error:
+        print(f"workshop load: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nworkshop load: stopped", file=sys.stderr)
+        return 130  # the shell's code for "ended by Ctrl-C"
+
+
+def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
+    """Set up, run and judge; errors travel up as exceptions with a one-line message."""
+    root = manifest.repo_root()
+    lab = manifest.load(root).ready_lab(number)
+    plan = LoadPlan.from_lab(lab, root, quick)
+    _check_slo_keys(lab)  # a typo in [lab.slo] should fail now, not after the whole run
+    spec = StackSpec.from_manifest(lab.stack)
+    tree = resolve_impl(impl, root)
+    folder = _new_report_folder(root, lab)
+    started = datetime.now(UTC)
+    with Stack(spec, tree=tree) as stack:
+        if ui:
+            return _run_ui(plan, stack.base_url, folder, root)
+        print(
+            f"lab {lab.tag} load: {plan.users} users for {plan.run_time_s} s "
+            f"against {stack.base_url} ({impl})",
+            file=sys.stderr,
+        )
+        _run_headless(plan, stack.base_url, folder, root)
+    report = read_report(folder)
+    verdicts = judge(lab.slo, report)
+    print()
+    print(format_table(report))
+    print()
+    for verdict in verdicts:
+        print(verdict.line())
+    summary = _summary(lab, impl, quick, started, plan, spec, report, verdicts)
+    write_summary(folder, summary)
+    print(f"\nreport: {_shown(folder, root)}  (report.html, summary.json, locust_*.csv)")
+    passed = all(v.passed for v in verdicts)
+    print("SLOs met" if passed else "SLO breached: see FAIL above")
+    return 0 if passed else 1
+
+
+def _check_slo_keys(lab: Lab) -> None:
+    """Refuse [lab.slo] keys that name no check."""
+    unknown = sorted(set(lab.slo) - set(CHECKS))
+    if unknown:
+        raise SloError(
+            f"lab {lab.number}: [lab.slo] has unknown key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(CHECKS)}"
+        )
+
+
+def _new_report_folder(root: Path, lab: Lab) -> Path:
+    """Create reports/labNN-<UTC time>, adding -2, -3 ... when two runs start in one second."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    base = root / REPORTS / f"lab{lab.tag}-{stamp}"
+    folder, n = base, 1
+    while True:
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+
+
+def _locust(plan: LoadPlan, host: str, folder: Path) -> list[str]:
+    """The Locust command line shared by headless and web UI runs."""
+    return [
+        sys.executable, "-m", "locust",
+        "-f", str(plan.scenario),
+        "--host", host,
+        "-u", str(plan.users),
+        "-r", str(plan.spawn_rate),
+        "--csv", str(folder / PREFIX),
+        "--csv-full-history",  # per-endpoint history too, for the notebook
+        "--html", str(folder / "report.html"),
+    ]
+
+
+def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
+    """Run Locust without its UI for the plan's run time, showing progress on the terminal."""
+    command = _locust(plan, host, folder) + [
+        "--headless",
+        "-t", f"{plan.run_time_s}s",
+        "--only-summary",  # we print our own progress and table
+        "--stop-timeout", "5",  # let users finish the request they are in
+    ]
+    log_path = folder / "locust.log"
+    began = time.monotonic()
+    deadline = began + plan.run_time_s + STOP_GRACE_S
+    # cwd is the repository so the scenario's `from loadtests.common import ...` resolves.
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+    shown = _ProgressLine(plan.run_time_s)
+    try:
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                raise LoadError(f"Locust did not stop after {plan.run_time_s} s; see {log_path}")
+            shown.update(time.monotonic() - began, latest_progress(folder))
+            time.sleep(1)
+    finally:
+        _stop(process)
+        shown.done()
+    # Locust exits with 1 when some requests failed: that is for the SLOs to judge. A missing
+    # stats file means it never ran (a broken scenario, for example).
+    if not (folder / f"{PREFIX}_stats.csv").is_file():
+        raise LoadError(
+            f"Locust failed (exit code {process.returncode}); last lines of {log_path}:\n"
+            + _tail(log_path)
+        )
+
+
+def _run_ui(plan: LoadPlan, host: str, folder: Path, root: Path) -> int:
+    """Run Locust's web UI until Ctrl-C; the CSV and HTML report are kept, no SLO is judged."""
+    if not port_is_free(UI_PORT):
+        raise LoadError(
+            f"port {UI_PORT} for Locust's web UI is taken: stop the other Locust "
+            f"(lsof -i :{UI_PORT} shows which process holds it)"
+        )
+    command = _locust(plan, host, folder) + ["--web-host", "127.0.0.1", "--web-port", str(UI_PORT)]
+    process = subprocess.Popen(command, cwd=root)
+    print(f"\nLocust's web UI: http://127.0.0.1:{UI_PORT}   the app: {host}", file=sys.stderr)
+    print("press Ctrl-C to stop Locust and the stack\n", file=sys.stderr)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reached Locust too (same terminal): it stops and writes its report
+    finally:
+        _stop(process)
+    print(f"report: {_shown(folder, root)}", file=sys.stderr)
+    return 0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Give a Locust we started 10 s to finish writing, then end it."""
+    if process.poll() is not None:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class _ProgressLine:
+    """Show elapsed time, users, throughput and p95 while Locust runs."""
+
+    def __init__(self, total_s: int) -> None:
+        self.total_s = total_s
+        self.live = sys.stderr.isatty()  # a terminal gets one line redrawn in place
+        self.last_print = -PROGRESS_EVERY_S
+
+    def update(self, elapsed: float, progress: Progress | None) -> None:
+        """Redraw the line (terminal) or print one every PROGRESS_EVERY_S (log file)."""
+        text = f"  {min(elapsed, self.total_s):3.0f} s / {self.total_s} s"
+        if progress is not None:
+            p95 = "-" if math.isnan(progress.p95_ms) else f"{progress.p95_ms:.0f}"
+            text += (
+                f"   {progress.users:3d} users   {progress.rps:6.1f} req/s   p95 {p95:>5} ms"
+                f"   {progress.requests} requests, {progress.failures} failed"
+            )
+        if self.live:
+            print(f"\r{text:<100}", end="", file=sys.stderr, flush=True)
+        elif elapsed - self.last_print >= PROGRESS_EVERY_S:
+            print(text, file=sys.stderr, flush=True)
+            self.last_print = int(elapsed)
+
+    def done(self) -> None:
+        """End the redrawn line so later output starts on a fresh one."""
+        if self.live:
+            print(file=sys.stderr)
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    """Return the last lines of a log file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _shown(folder: Path, root: Path) -> str:
+    """Show a report folder relative to the repository when it is inside it."""
+    try:
+        return str(folder.relative_to(root))
+    except ValueError:
+        return str(folder)
+
+
+def _summary(
+    lab: Lab, impl: str, quick: bool, started: datetime, plan: LoadPlan, spec: StackSpec,
+    report: LoadReport, verdicts: list[Verdict],
+) -> dict[str, Any]:
+    """Everything a notebook or a grader needs to know about the run, as JSON."""
+    return {
+        "lab": lab.number,
+        "title": lab.title,
+        "impl": impl,
+        "quick": quick,
+        "started": started.isoformat(timespec="seconds"),
+        "duration_s": plan.run_time_s,
+        "users": plan.users,
+        "spawn_rate": plan.spawn_rate,
+        "scenario": plan.scenario.name,
+        "stack": spec.as_dict(),
+        "total": stats_json(report.total),
+        "endpoints": [stats_json(s) for s in report.endpoints],
+        "slo": [
+            {
+                "name": v.name,
+                "passed": v.passed,
+                "measured": None if math.isnan(v.measured) else v.measured,  # JSON has no NaN
+                "target": v.target,
+                "explanation": v.explanation,
+            }
+            for v in verdicts
+        ],
+        "passed": all(v.passed for v in verdicts),
+    }

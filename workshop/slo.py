@@ -1,0 +1,133 @@
+"""Judge a load run against the [lab.slo] table of labs/labs.toml.
+
+Each key of [lab.slo] names one check in CHECKS. A plain number judges all requests together:
+
+    max_failure_ratio = 0.01   # at most 1 % of requests may fail
+    max_p95_ms = 1500          # 95 % of requests answered within 1.5 s
+    min_rps = 5                # at least 5 requests per second over the run
+
+Comparisons measure two endpoints of the same run, because these machines are too noisy to
+compare with a figure remembered from another day. The scenario names the two sides:
+
+    max_p95_ratio = { endpoint = "GET /api/feed (cached)", baseline = "GET /api/feed", max = 0.5 }
+    min_rps_ratio = { endpoint = "GET /api/feed (2 apps)", baseline = "GET /api/feed", min = 1.6 }
+
+A new kind of SLO is one small function added to CHECKS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workshop.report import EndpointStats, LoadReport, ReportError
+
+
+class SloError(ValueError):
+    """The [lab.slo] table names a check that does not exist or has a bad target."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one SLO: what was measured against what was promised."""
+
+    name: str  # the key in [lab.slo]
+    passed: bool
+    measured: float
+    target: float
+    explanation: str  # "p95 of all requests: 38 ms, at most 1500 ms"
+
+    def line(self) -> str:
+        """Format the verdict as one line of the terminal report."""
+        return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.explanation}"
+
+
+def _verdict(name: str, what: str, measured: float, target: float, *, at_most: bool,
+             unit: str = "", percent: bool = False) -> Verdict:
+    """Compare one measured figure with its limit (NaN, nothing measured, always fails)."""
+    passed = measured <= target if at_most else measured >= target
+    passed = passed and not math.isnan(measured)
+
+    def show(value: float) -> str:
+        return f"{value:.2%}" if percent else f"{value:.1f}{unit}"
+
+    bound = "at most" if at_most else "at least"
+    explanation = f"{what}: {show(measured)}, {bound} {show(target)}"
+    return Verdict(name, passed, measured, target, explanation)
+
+
+def _number(name: str, target: Any) -> float:
+    """Return a plain-number target, or raise SloError saying what was expected."""
+    if isinstance(target, bool) or not isinstance(target, int | float):
+        raise SloError(f"[lab.slo] {name} must be a number, got {target!r}")
+    return float(target)
+
+
+def max_failure_ratio(report: LoadReport, target: Any) -> Verdict:
+    """At most this share of all requests may fail."""
+    limit = _number("max_failure_ratio", target)
+    return _verdict("max_failure_ratio", "failed requests", report.total.failure_ratio, limit,
+                    at_most=True, percent=True)
+
+
+def max_p95_ms(report: LoadReport, target: Any) -> Verdict:
+    """95 % of all requests must be answered within this many milliseconds."""
+    limit = _number("max_p95_ms", target)
+    return _verdict("max_p95_ms", "p95 of all requests", report.total.p95_ms, limit,
+                    at_most=True, unit=" ms")
+
+
+def min_rps(report: LoadReport, target: Any) -> Verdict:
+    """The run must average at least this many requests per second."""
+    limit = _number("min_rps", target)
+    return _verdict("min_rps", "throughput", report.total.rps, limit, at_most=False,
+                    unit=" req/s")
+
+
+def _ratio(name: str, label: str, metric: Callable[[EndpointStats], float], bound: str,
+           report: LoadReport, target: Any) -> Verdict:
+    """Compare metric(endpoint) / metric(baseline) with a max or min, both from this run."""
+    if not isinstance(target, Mapping) or {"endpoint", "baseline", bound} - set(target):
+        shape = f"{{ endpoint = ..., baseline = ..., {bound} = ... }}"
+        raise SloError(f"[lab.slo] {name} must be {shape}")
+    try:
+        endpoint = report.endpoint(target["endpoint"])
+        baseline = report.endpoint(target["baseline"])
+    except ReportError as error:
+        raise SloError(f"[lab.slo] {name}: {error}") from None
+    below = metric(baseline)
+    ratio = metric(endpoint) / below if below else math.nan
+    what = f"{label} of {endpoint.name} / {label} of {baseline.name}"
+    return _verdict(name, what, ratio, _number(name, target[bound]), at_most=bound == "max")
+
+
+def max_p95_ratio(report: LoadReport, target: Any) -> Verdict:
+    """p95 of one endpoint divided by p95 of a baseline endpoint must stay under `max`."""
+    return _ratio("max_p95_ratio", "p95", lambda s: s.p95_ms, "max", report, target)
+
+
+def min_rps_ratio(report: LoadReport, target: Any) -> Verdict:
+    """Throughput of one endpoint divided by a baseline's must reach `min`."""
+    return _ratio("min_rps_ratio", "req/s", lambda s: s.rps, "min", report, target)
+
+
+# Every SLO a lab may name in [lab.slo], by key.
+CHECKS: dict[str, Callable[[LoadReport, Any], Verdict]] = {
+    "max_failure_ratio": max_failure_ratio,
+    "max_p95_ms": max_p95_ms,
+    "min_rps": min_rps,
+    "max_p95_ratio": max_p95_ratio,
+    "min_rps_ratio": min_rps_ratio,
+}
+
+
+def judge(slo: Mapping[str, Any], report: LoadReport) -> list[Verdict]:
+    """Run every check the [lab.slo] table names, in the table's order."""
+    unknown = sorted(set(slo) - set(CHECKS))
+    if unknown:
+        raise SloError(
+            f"[lab.slo] has unknown key(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}"
+        )
+    return [CHECKS[name](report, target) for name, target in slo.items()]
