@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from photoapp.auth import TokenSigner
 from photoapp.settings import Settings
@@ -35,4 +36,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The API authenticates with bearer tokens, not cookies. Exempt the blueprint object: a
     # string names a single view ("module.function"), so the module name exempted nothing.
     csrf.exempt(api.bp)
+    if settings.proxy_hops:
+        # Behind Nginx (lab 04) every connection comes from Nginx; the client's address and
+        # scheme arrive in X-Forwarded-For and -Proto. Trust exactly as many entries as there
+        # are proxies of ours: anything before them was written by the client and may be forged.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

@@ -38,6 +38,9 @@ class Settings:
     db_pool_min: int = 1
     db_pool_max: int = 10
     db_pool_timeout: float = 5.0
+    # Lab 04, load balancing: how many proxies (Nginx) stand in front of the app. The app then
+    # takes the client's address and scheme from that many X-Forwarded-* entries; 0 trusts none.
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
