@@ -1,0 +1,220 @@
+"""The `workshop` command: one subcommand per thing a student, instructor or presenter does."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from workshop import manifest as manifest_module
+from workshop.manifest import Manifest, ManifestError
+from workshop.services.errors import ServiceError
+from workshop.trees import TreeError
+
+Handler = Callable[[argparse.Namespace, Manifest], int]
+USAGE_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; errors are one line with the fix and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return USAGE_ERROR
+    try:
+        return handler(args, manifest_module.load())
+    except (ManifestError, ServiceError, TreeError) as error:
+        print(f"workshop: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        print("\nworkshop: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="workshop", description="Scaling a photo app in ten labs: the workshop tool."
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="the finished app (reference) with demo users and photos")
+    p.add_argument("--lab", type=int, help="run lab N's stack (default: the one-box app)")
+    p.add_argument("--port", type=int, help="port of the one-box app (default 5000 if free)")
+    p.add_argument("--exit-after-seed", action="store_true", help="seed, print the URL, stop")
+    p.set_defaults(handler=_demo)
+
+    p = sub.add_parser("run", help="your workspace's app, served locally")
+    p.add_argument("--lab", type=int, help="run lab N's stack (default: the one-box app)")
+    p.add_argument("--port", type=int, help="port of the one-box app (default 5000 if free)")
+    p.add_argument("--seed", action="store_true", help="add demo users and photos first")
+    p.set_defaults(handler=_run)
+
+    p = sub.add_parser("check", help="lab N's graded tests, short output, a hint per failure")
+    p.add_argument("lab", type=int)
+    _impl_option(p)
+    p.add_argument("--previous", action="store_true", help="also run the earlier labs' tests")
+    p.set_defaults(handler=_check)
+
+    p = sub.add_parser("status", help="all labs: passed, failing, not started")
+    p.set_defaults(handler=_status)
+
+    p = sub.add_parser("hint", help="lab N's hints, one at a time")
+    p.add_argument("lab", type=int)
+    p.add_argument("--all", action="store_true", help="show every hint")
+    p.add_argument("--reset", action="store_true", help="start again from the first hint")
+    p.set_defaults(handler=_hint)
+
+    p = sub.add_parser("catchup", help="official files of labs before N into your workspace")
+    p.add_argument("lab", type=int)
+    p.add_argument("--dry-run", action="store_true", help="only list what would be replaced")
+    p.set_defaults(handler=_catchup)
+
+    p = sub.add_parser("services", help="start/stop the real servers lab N needs")
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("--lab", type=int, help="whose stack (default: the newest ready lab)")
+    _impl_option(p)
+    p.add_argument("--json", action="store_true", help="print machine-readable status")
+    p.set_defaults(handler=_services)
+
+    p = sub.add_parser("load", help="lab N's Locust scenario against lab N's stack; SLOs judged")
+    p.add_argument("lab", type=int)
+    _impl_option(p)
+    p.add_argument("--quick", action="store_true", help="a short run")
+    p.add_argument("--ui", action="store_true", help="Locust's web UI instead of headless")
+    p.set_defaults(handler=_load)
+
+    p = sub.add_parser("grade", help="batch grading of submissions (instructors)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="see `workshop grade --help`")
+    p.set_defaults(handler=_grade)
+
+    p = sub.add_parser("selfcheck", help="reference passes; starters fail for the right reason")
+    p.add_argument("--labs", help="e.g. 1 or 1-3 (default: every ready lab)")
+    p.set_defaults(handler=_selfcheck)
+    return parser
+
+
+def _impl_option(parser: argparse.ArgumentParser) -> None:
+    """Add --impl workspace|reference|starter|PATH."""
+    parser.add_argument(
+        "--impl",
+        default="workspace",
+        help="workspace (default), reference, starter, or a folder holding a copy of the repo",
+    )
+
+
+def _demo(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.demo import demo
+
+    return demo(manifest, args.lab, args.port, args.exit_after_seed)
+
+
+def _run(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.demo import run
+
+    return run(manifest, args.lab, args.port, args.seed)
+
+
+def _check(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.check import check
+
+    return check(manifest, args.lab, args.impl, args.previous)
+
+
+def _status(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.status import status
+
+    return status(manifest)
+
+
+def _hint(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.hints import hint
+
+    return hint(manifest, args.lab, show_all=args.all, reset=args.reset)
+
+
+def _catchup(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.catchup import catchup
+
+    return catchup(manifest, args.lab, dry_run=args.dry_run)
+
+
+def _services(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop import services
+    from workshop.trees import resolve_impl
+
+    if args.action == "down":
+        stopped = services.stop_detached()
+        print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+        return 0
+    if args.action == "status":
+        return _print_status(services.detached_status(), args.json)
+    lab = _default_lab(manifest, args.lab)
+    spec = services.StackSpec.from_manifest(lab.stack)
+    tree = resolve_impl(args.impl, manifest.root)
+    print(f"Starting lab {lab.tag}'s stack on --impl {args.impl} ...", file=sys.stderr)
+    status = services.start_detached(spec, tree)
+    _print_status(status, args.json)
+    if not args.json:
+        print("Stop them with `workshop services down`.")
+    return 0
+
+
+def _print_status(status: dict[str, Any], as_json: bool) -> int:
+    """Print the detached stack's status as a table or JSON; 0 when it runs."""
+    if as_json:
+        print(json.dumps(status, indent=2))
+        return 0 if status.get("running") else 1
+    if not status.get("servers"):
+        print("no services are running (start them with `workshop services up --lab N`)")
+        return 1
+    print(f"tree: {status.get('tree')}  started: {status.get('started_at')}")
+    for server in status["servers"]:
+        state = "up" if server.get("up") else "DOWN"
+        url = server.get("url") or ""
+        print(f"  {state:<5} {server['name']:<14} {url:<40} pid {server['pid']}")
+    if status.get("base_url"):
+        print(f"app: {status['base_url']}")
+    return 0 if status.get("running") else 1
+
+
+def _load(args: argparse.Namespace, manifest: Manifest) -> int:
+    manifest.ready_lab(args.lab)
+    if importlib.util.find_spec("workshop.load") is None:
+        raise ManifestError("`workshop load` is not installed in this checkout (workshop/load.py)")
+    from workshop.load import main as load_main
+
+    result: int = load_main(args.lab, args.impl, args.quick, args.ui)
+    return result
+
+
+def _grade(args: argparse.Namespace, manifest: Manifest) -> int:
+    if importlib.util.find_spec("workshop.grade") is None:
+        raise ManifestError("`workshop grade` is not available yet: its issue has not landed")
+    import workshop.grade as grade
+
+    result: int = grade.main(args.rest)
+    return result
+
+
+def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:
+    from workshop.selfcheck import selfcheck
+
+    numbers = manifest_module.parse_lab_range(args.labs) if args.labs else None
+    return selfcheck(manifest, numbers)
+
+
+def _default_lab(manifest: Manifest, number: int | None) -> manifest_module.Lab:
+    """Return lab `number`, or the newest ready lab."""
+    if number is not None:
+        return manifest.ready_lab(number)
+    ready = manifest.ready_labs()
+    if not ready:
+        raise ManifestError("no lab is ready yet")
+    return ready[-1]
+
