@@ -179,6 +179,9 @@ class Stack:
                 PHOTOAPP_S3_BUCKET=self.s3.bucket,
                 PHOTOAPP_S3_REGION=self.s3.region,
             )
+        if self.spec.nginx:
+            # The app servers sit behind one proxy: trust one X-Forwarded-For/-Proto entry.
+            env["PHOTOAPP_PROXY_HOPS"] = "1"
         env.update(self.extra_env)
         return env
 
