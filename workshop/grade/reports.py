@@ -1,0 +1,235 @@
+"""The grader's outputs: grades.csv, <student>/results.json (Gradescope), summary.md, a table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from workshop.grade.scoring import LabGrade, StudentRecord
+
+RECORD = "grade.json"
+RESULTS = "results.json"
+GRADES = "grades.csv"
+SUMMARY = "summary.md"
+TOP_FAILURES = 15
+
+
+def save_record(out: Path, record: StudentRecord) -> None:
+    """Write <out>/<student>/grade.json (ours, complete) and results.json (Gradescope's)."""
+    folder = out / record.student
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_json(folder / RECORD, record.to_dict())
+    _write_json(folder / RESULTS, gradescope(record))
+
+
+def load_records(out: Path) -> list[StudentRecord]:
+    """Read every student's grade.json under `out`, so a re-graded student joins the class."""
+    records = []
+    for path in sorted(out.glob(f"*/{RECORD}")):
+        records.append(StudentRecord.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+    return records
+
+
+def gradescope(record: StudentRecord) -> dict[str, Any]:
+    """Return the record in Gradescope's results.json format."""
+    tests = []
+    for grade in _sorted(record.labs):
+        tests += [_gradescope_test(grade, test_index, "") for test_index in range(len(grade.tests))]
+    for grade in _sorted(record.integrated):
+        # Shown for information: the score comes from the fair per-lab runs only.
+        tests += [
+            {**_gradescope_test(grade, i, "integrated · "), "score": 0.0, "max_score": 0.0}
+            for i in range(len(grade.tests))
+        ]
+    lines = [
+        f"Lab {g.lab:02d}: {_num(g.score)}/{_num(g.max_score)} {_state(g)}".rstrip()
+        for g in _sorted(record.labs)
+    ]
+    lines += [
+        f"Integrated lab {g.lab:02d}: {_num(g.score)}/{_num(g.max_score)}"
+        for g in _sorted(record.integrated)
+    ]
+    lines += record.notes
+    duration = sum(g.duration for g in [*record.labs.values(), *record.integrated.values()])
+    return {
+        "score": round(record.score, 2),
+        "max_score": round(record.max_score, 2),
+        "execution_time": round(duration),
+        "output": "\n".join(lines),
+        "tests": tests,
+    }
+
+
+def _gradescope_test(grade: LabGrade, index: int, prefix: str) -> dict[str, Any]:
+    """Return one test of a lab in Gradescope's format."""
+    test = grade.tests[index]
+    name = test.nodeid.rsplit("/", 1)[-1]
+    return {
+        "name": f"{prefix}lab {grade.lab:02d} · {name}",
+        "number": f"{grade.lab}.{index + 1}",
+        "score": test.score,
+        "max_score": test.max_score,
+        "status": test.status,
+        "output": test.output,
+    }
+
+
+def write_grades_csv(out: Path, records: Sequence[StudentRecord]) -> Path:
+    """Write grades.csv: one row per student, a column per lab, the total; integrated last."""
+    labs, integrated = _columns(records)
+    header = ["student", *[f"lab{n:02d}" for n in labs], "total"]
+    header += [f"lab{n:02d}_integrated" for n in integrated]
+    path = out / GRADES
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for record in records:
+            row = [record.student]
+            row += [_num(record.labs[n].score) if n in record.labs else "" for n in labs]
+            row.append(_num(record.score))
+            row += [
+                _num(record.integrated[n].score) if n in record.integrated else ""
+                for n in integrated
+            ]
+            writer.writerow(row)
+    return path
+
+
+def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
+    """Write summary.md: the class table, per-lab pass rates, the most common failures."""
+    labs, _ = _columns(records)
+    lines = [
+        "# Grades",
+        "",
+        f"{len(records)} students, labs {', '.join(f'{n:02d}' for n in labs)}; "
+        f"written {time.strftime('%Y-%m-%d %H:%M')}. Scores are points earned/available; "
+        "each lab is graded with the student's files for that lab and the reference for the rest.",
+        "",
+        "## Class",
+        "",
+        *table(records, markdown=True),
+        "",
+        "## Labs",
+        "",
+        "| lab | points | mean | median | full marks | tests passed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in labs:
+        grades = [r.labs[n] for r in records if n in r.labs]
+        scores = [g.score for g in grades]
+        full = sum(1 for g in grades if g.max_score and g.score >= g.max_score)
+        passed = sum(g.passed for g in grades)
+        run = sum(len(g.tests) for g in grades)
+        lines.append(
+            f"| {n:02d} | {_num(grades[0].max_score)} | {_num(statistics.mean(scores))} | "
+            f"{_num(statistics.median(scores))} | {full}/{len(grades)} | "
+            f"{passed}/{run} ({_percent(passed, run)}) |"
+        )
+    lines += ["", "## Most common failures", ""]
+    failures = _common_failures(records)
+    if failures:
+        lines += ["| students | lab | test | message |", "|---|---|---|---|"]
+        for (lab, name, message), count in failures:
+            lines.append(f"| {count} | {lab:02d} | `{name}` | {_cell(message)} |")
+    else:
+        lines.append("None: every test passed for every student.")
+    notes = [(r.student, note) for r in records for note in _notes(r)]
+    if notes:
+        lines += ["", "## Notes", ""]
+        lines += [f"- **{student}**: {note}" for student, note in notes]
+    path = out / SUMMARY
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def table(records: Sequence[StudentRecord], markdown: bool = False) -> list[str]:
+    """Return the class table (student, score per lab, total) as text or Markdown lines."""
+    labs, _ = _columns(records)
+    header = ["student", *[f"lab {n:02d}" for n in labs], "total"]
+    rows = []
+    for record in records:
+        cells = [record.student]
+        for n in labs:
+            grade = record.labs.get(n)
+            cells.append(f"{_num(grade.score)}/{_num(grade.max_score)}" if grade else "-")
+        cells.append(f"{_num(record.score)}/{_num(record.max_score)}")
+        rows.append(cells)
+    if markdown:
+        return [
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+            *["| " + " | ".join(row) + " |" for row in rows],
+        ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def _common_failures(records: Sequence[StudentRecord]) -> list[tuple[tuple[int, str, str], int]]:
+    """Return the most frequent (lab, test, message) failures with how many students hit them."""
+    counts: Counter[tuple[int, str, str]] = Counter()
+    for record in records:
+        for grade in record.labs.values():
+            for test in grade.tests:
+                if test.status != "passed":
+                    name = test.nodeid.rsplit("/", 1)[-1]
+                    message = test.message.splitlines()[0] if test.message else ""
+                    counts[(grade.lab, name, message)] += 1
+    return counts.most_common(TOP_FAILURES)
+
+
+def _notes(record: StudentRecord) -> list[str]:
+    """Return the record's notes plus one per lab that did not simply run."""
+    notes = list(record.notes)
+    for grade in _sorted(record.labs):
+        if grade.state != "ran":
+            note = f": {grade.note}" if grade.note else ""
+            notes.append(f"lab {grade.lab:02d}: {grade.state}{note}")
+    return notes
+
+
+def _columns(records: Sequence[StudentRecord]) -> tuple[list[int], list[int]]:
+    """Return the labs graded for anyone, and those graded integrated, in order."""
+    labs = sorted({n for r in records for n in r.labs})
+    integrated = sorted({n for r in records for n in r.integrated})
+    return labs, integrated
+
+
+def _sorted(grades: dict[int, LabGrade]) -> list[LabGrade]:
+    """Return the grades in lab order."""
+    return [grades[n] for n in sorted(grades)]
+
+
+def _state(grade: LabGrade) -> str:
+    """Return "(timed out)" and the like for a lab that did not simply run."""
+    return "" if grade.state == "ran" else f"({grade.state})"
+
+
+def _num(value: float) -> str:
+    """Format points without useless decimals: 12, 12.5, 12.33."""
+    return f"{round(value, 2):g}"
+
+
+def _percent(part: int, whole: int) -> str:
+    """Format a ratio as a whole percentage."""
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def _cell(text: str) -> str:
+    """Make text safe for one Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")[:200]
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically: a reader never sees half a file."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,165 @@
+"""Grade one (submission, lab): build its tree, run the lab's tests on it fenced in, score it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from workshop.grade.sandbox import run_fenced, scratch_env
+from workshop.grade.scoring import LabGrade, score_lab
+from workshop.grade.submissions import Submission
+from workshop.manifest import Lab, Manifest
+from workshop.results import ENV as RESULTS_ENV
+from workshop.results import TestResult, read_results
+from workshop.trees import build_tree
+
+COLLECT_TIMEOUT_S = 120
+
+
+class GradingError(RuntimeError):
+    """The grader itself cannot work (the reference's tests do not even collect)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The fences around each run."""
+
+    test_timeout: float  # seconds per test (pytest-timeout)
+    time_limit: float  # seconds for the whole run of one lab
+    max_log_bytes: int  # pytest output kept per run
+
+
+@dataclass(frozen=True, eq=False)  # each job is one run: compared by identity
+class Job:
+    """One pytest run: a submission's lab, fair (reference elsewhere) or integrated."""
+
+    submission: Submission
+    lab: Lab
+    integrated: bool = False
+
+    @property
+    def name(self) -> str:
+        """Return the run's name in folders and logs: lab01 or lab01-integrated."""
+        return f"lab{self.lab.tag}" + ("-integrated" if self.integrated else "")
+
+
+def pytest_argv(root: Path, lab: Lab, tree: str, extra: list[str]) -> list[str]:
+    """Return the command that runs a lab's tests of THIS repository against a tree."""
+    return [
+        sys.executable, "-m", "pytest", str(root / lab.tests_dir),
+        "--impl", tree,
+        "-c", str(root / "pyproject.toml"), "--rootdir", str(root),
+        "-p", "no:cacheprovider",  # nothing written into the shared repository
+        "-p", "workshop.results",
+        *extra,
+    ]  # fmt: skip
+
+
+def collect_catalog(root: Path, lab: Lab) -> list[str]:
+    """Return the test ids of a lab, collected from the reference (they decide max scores)."""
+    argv = pytest_argv(root, lab, "reference", ["--collect-only", "-q"])
+    done = subprocess.run(  # noqa: S603 - our own argv
+        argv, cwd=root, capture_output=True, text=True, timeout=COLLECT_TIMEOUT_S, check=False
+    )
+    prefix = lab.tests_dir.rstrip("/") + "/"
+    catalog = [
+        line.strip()
+        for line in done.stdout.splitlines()
+        if line.startswith(prefix) and "::" in line
+    ]
+    if done.returncode != 0 or not catalog:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        raise GradingError(
+            f"lab {lab.tag}: the reference's tests do not collect (pytest exit code "
+            f"{done.returncode}); fix the repository before grading:\n{tail}"
+        )
+    return catalog
+
+
+def run_job(
+    job: Job,
+    *,
+    root: Path,
+    manifest: Manifest,
+    catalog: list[str],
+    limits: Limits,
+    scratch: Path,
+    logs: Path,
+) -> LabGrade:
+    """Grade one job; whatever the student's code does, return a LabGrade."""
+    lab, submission = job.lab, job.submission
+    own = [rel for rel in lab.deliverables if rel in submission.found]
+    if not own and not job.integrated:
+        # The starter fails every test (selfcheck proves it), so we need not run it.
+        why = "not handed in: none of " + ", ".join(lab.deliverables) + " was found"
+        grade = score_lab(lab, catalog, [], duration=0.0, state="no files", why_not_run=why)
+        return grade
+    folder = scratch / submission.student / job.name
+    try:
+        return _run(job, folder, root, manifest, catalog, limits, logs / f"{job.name}.log")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(
+    job: Job,
+    folder: Path,
+    root: Path,
+    manifest: Manifest,
+    catalog: list[str],
+    limits: Limits,
+    log: Path,
+) -> LabGrade:
+    """Build the job's tree in `folder`, run the tests fenced in, score the results."""
+    files = job.submission.files
+    if job.integrated:
+        every_lab = {lab.number: files for lab in manifest.labs if lab.deliverables}
+        build_tree(
+            folder / "tree", base="workspace", overlays=every_lab, root=root, manifest=manifest
+        )
+    else:
+        build_tree(
+            folder / "tree",
+            base="reference",
+            overlays={job.lab.number: files},
+            root=root,
+            manifest=manifest,
+        )
+    results_file = folder / "results.jsonl"
+    env = scratch_env(folder, {RESULTS_ENV: str(results_file), "WORKSHOP_ROOT": str(root)})
+    extra = [f"--timeout={limits.test_timeout:g}", "-q", "--basetemp", str(folder / "pytest")]
+    outcome = run_fenced(
+        pytest_argv(root, job.lab, str(folder / "tree"), extra),
+        cwd=folder,
+        env=env,
+        log=log,
+        time_limit=limits.time_limit,
+        max_log_bytes=limits.max_log_bytes,
+    )
+    results = _read(results_file)
+    if outcome.timed_out:
+        state = "timed out"
+        why = f"not run: the lab's time limit of {limits.time_limit:g} s ran out first"
+    elif outcome.exit_code in (0, 1, 2):  # passed, failed, collection errors
+        state = "ran"
+        why = "not run: pytest did not report this test (see the lab's log)"
+    else:
+        state = f"crashed (exit code {outcome.exit_code})"
+        why = f"not run: pytest stopped with exit code {outcome.exit_code} (see the lab's log)"
+    grade = score_lab(
+        job.lab, catalog, results, duration=outcome.duration, state=state, why_not_run=why
+    )
+    if outcome.dropped_bytes:
+        grade.note = f"{outcome.output_bytes} bytes of output, log cut at {limits.max_log_bytes}"
+    return grade
+
+
+def _read(path: Path) -> list[TestResult]:
+    """Read a run's results; a file the student's code mangled counts as no results."""
+    try:
+        return read_results(path)
+    except (ValueError, TypeError, OSError, UnicodeDecodeError):
+        return []

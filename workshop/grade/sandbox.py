@@ -1,0 +1,160 @@
+"""Run one grading command fenced in: own process group, scratch folder, time and output caps.
+
+This is damage control for buggy code (a loop, a crash, a flood of output), not a security
+sandbox: the command runs as the grader's user and could touch anything that user can. Run the
+grader in a throwaway container or VM for code you do not trust (see labs/INSTRUCTORS.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# Files any process of the run may write, each: a flooding submission cannot fill the disk
+# through one file (the servers' data files stay far below it).
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+# Variables a run never inherits: they would change which code or settings it uses.
+_DROPPED_PREFIXES = ("PHOTOAPP_", "WORKSHOP_", "PYTEST_", "PYTHON", "COV_")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a fenced run ended."""
+
+    exit_code: int | None  # None when we killed it
+    timed_out: bool
+    duration: float
+    output_bytes: int  # everything it printed, kept or not
+    dropped_bytes: int  # what went beyond the log cap
+
+
+def scratch_env(scratch: Path, extra: Mapping[str, str]) -> dict[str, str]:
+    """Return our environment minus app and test settings, with HOME and TMPDIR in `scratch`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
+    for name in ("home", "tmp", "cache"):
+        (scratch / name).mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(scratch / "home"),
+        TMPDIR=str(scratch / "tmp"),
+        XDG_CACHE_HOME=str(scratch / "cache"),
+        XDG_CONFIG_HOME=str(scratch / "home" / ".config"),
+        # No .pyc files next to the sources: the tests folder is shared by every run.
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def run_fenced(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    log: Path,
+    time_limit: float,
+    max_log_bytes: int,
+) -> RunOutcome:
+    """Run argv in its own session; kill the whole group at `time_limit`; cap its output."""
+    started = time.monotonic()
+    process = subprocess.Popen(  # noqa: S603 - argv built by the grader, no shell
+        list(argv),
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own group: one killpg stops it and everything it started
+    )
+    _limit_file_size(process.pid)
+    assert process.stdout is not None
+    copier = _OutputCopier(process.stdout.fileno(), log, max_log_bytes)
+    copier.start()
+    timed_out = False
+    try:
+        process.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        # Also after a normal exit: a server the tests left behind must not outlive the run.
+        _kill_group(process.pid)
+        process.wait()
+    copier.finish(grace=2.0)
+    process.stdout.close()
+    if timed_out:
+        copier.note(f"\n[grader: killed after the time limit of {time_limit:.0f} s]\n")
+    return RunOutcome(
+        exit_code=None if timed_out else process.returncode,
+        timed_out=timed_out,
+        duration=time.monotonic() - started,
+        output_bytes=copier.total,
+        dropped_bytes=copier.dropped,
+    )
+
+
+def _limit_file_size(pid: int) -> None:
+    """Cap the size of any file the run writes (inherited by everything it starts)."""
+    if not sys.platform.startswith("linux"):
+        return  # prlimit is Linux-only; elsewhere the output cap still holds
+    with contextlib.suppress(OSError, ValueError):
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL a process group we started, ignoring one that is already gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+class _OutputCopier(threading.Thread):
+    """Copy a pipe to a log file up to a cap, then keep draining so the writer never blocks."""
+
+    def __init__(self, fd: int, log: Path, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.cap = cap
+        self.total = 0
+        self.dropped = 0
+        self._stop_at: float | None = None
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._out = log.open("wb")
+
+    def run(self) -> None:
+        """Read until end of file, or until finish() says to stop waiting for it."""
+        while self._stop_at is None or time.monotonic() < self._stop_at:
+            # Poll rather than block: a grandchild that escaped the group may hold the pipe
+            # open forever, and we must still return.
+            ready, _, _ = select.select([self.fd], [], [], 0.2)
+            if not ready:
+                continue
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            self.total += len(chunk)
+            room = max(0, self.cap - (self.total - len(chunk)))
+            self._out.write(chunk[:room])
+            self.dropped += len(chunk) - len(chunk[:room])
+        if self.dropped:
+            self._out.write(f"\n[grader: {self.dropped} more bytes of output dropped]\n".encode())
+        self._out.flush()
+
+    def finish(self, grace: float) -> None:
+        """Give the reader `grace` seconds to reach end of file, then stop it."""
+        self._stop_at = time.monotonic() + grace
+        self.join()
+        self._out.close()
+
+    def note(self, text: str) -> None:
+        """Append a line of our own to the finished log."""
+        with open(self._out.name, "ab") as out:
+            out.write(text.encode())
