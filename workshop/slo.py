@@ -45,16 +45,12 @@ class Verdict:
 
 
 def _verdict(name: str, what: str, measured: float, target: float, *, at_most: bool,
-             unit: str = "", percent: bool = False) -> Verdict:
+             shape: str = "{:.2f}") -> Verdict:
     """Compare one measured figure with its limit (NaN, nothing measured, always fails)."""
     passed = measured <= target if at_most else measured >= target
     passed = passed and not math.isnan(measured)
-
-    def show(value: float) -> str:
-        return f"{value:.2%}" if percent else f"{value:.1f}{unit}"
-
     bound = "at most" if at_most else "at least"
-    explanation = f"{what}: {show(measured)}, {bound} {show(target)}"
+    explanation = f"{what}: {shape.format(measured)}, {bound} {shape.format(target)}"
     return Verdict(name, passed, measured, target, explanation)
 
 
@@ -69,29 +65,29 @@ def max_failure_ratio(report: LoadReport, target: Any) -> Verdict:
     """At most this share of all requests may fail."""
     limit = _number("max_failure_ratio", target)
     return _verdict("max_failure_ratio", "failed requests", report.total.failure_ratio, limit,
-                    at_most=True, percent=True)
+                    at_most=True, shape="{:.2%}")
 
 
 def max_p95_ms(report: LoadReport, target: Any) -> Verdict:
     """95 % of all requests must be answered within this many milliseconds."""
     limit = _number("max_p95_ms", target)
     return _verdict("max_p95_ms", "p95 of all requests", report.total.p95_ms, limit,
-                    at_most=True, unit=" ms")
+                    at_most=True, shape="{:.0f} ms")
 
 
 def min_rps(report: LoadReport, target: Any) -> Verdict:
     """The run must average at least this many requests per second."""
     limit = _number("min_rps", target)
     return _verdict("min_rps", "throughput", report.total.rps, limit, at_most=False,
-                    unit=" req/s")
+                    shape="{:.1f} req/s")
 
 
 def _ratio(name: str, label: str, metric: Callable[[EndpointStats], float], bound: str,
            report: LoadReport, target: Any) -> Verdict:
     """Compare metric(endpoint) / metric(baseline) with a max or min, both from this run."""
     if not isinstance(target, Mapping) or {"endpoint", "baseline", bound} - set(target):
-        shape = f"{{ endpoint = ..., baseline = ..., {bound} = ... }}"
-        raise SloError(f"[lab.slo] {name} must be {shape}")
+        expected = f"{{ endpoint = ..., baseline = ..., {bound} = ... }}"
+        raise SloError(f"[lab.slo] {name} must be {expected}")
     try:
         endpoint = report.endpoint(target["endpoint"])
         baseline = report.endpoint(target["baseline"])
