@@ -1,0 +1,53 @@
+"""Request ids: every response and access-log line carries one, and a sane incoming one is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.lab02.guide import REQUEST_IDS
+from tests.lab02.serving import fetch, wait_for
+from workshop.services import Stack
+
+LOG_SECONDS = 5
+
+
+def test_every_response_carries_a_fresh_request_id(gunicorn: Callable[..., Stack]) -> None:
+    """Responses without an incoming id get X-Request-ID, a different one for each request."""
+    server = gunicorn().app_servers[0]
+    replies = [
+        fetch(server, "GET", "/healthz"),
+        fetch(server, "GET", "/healthz"),
+        fetch(server, "GET", "/no-such-page"),
+    ]
+    ids = [reply.header("X-Request-ID") for reply in replies]
+    assert all(ids) and len(set(ids)) == 3, (
+        f"expected a different X-Request-ID on each of three responses (a 404 included), "
+        f"got {ids} — {REQUEST_IDS}"
+    )
+
+
+def test_sane_incoming_request_id_is_kept(gunicorn: Callable[..., Stack]) -> None:
+    """An incoming X-Request-ID such as Nginx's is echoed back and written to the access log."""
+    server = gunicorn().app_servers[0]
+    incoming = "lab02-trace-4f9a2c"
+    reply = fetch(server, "GET", "/healthz", headers={"X-Request-ID": incoming})
+    assert reply.header("X-Request-ID") == incoming, (
+        f"expected the incoming X-Request-ID {incoming!r} back, got "
+        f"{reply.header('X-Request-ID')!r} — {REQUEST_IDS}"
+    )
+    logged = wait_for(lambda: incoming in server.log_tail(100), LOG_SECONDS)
+    assert logged, (
+        f"expected the access log line of that request to show {incoming!r}; last log lines:\n"
+        f"{server.log_tail(5)}\n— {REQUEST_IDS}"
+    )
+
+
+def test_unsafe_incoming_request_id_is_replaced(gunicorn: Callable[..., Stack]) -> None:
+    """An incoming id with spaces or quotes, or far too long, is replaced by a fresh one."""
+    server = gunicorn().app_servers[0]
+    for bad in ['x" forged=1', "a" * 500]:
+        got = fetch(server, "GET", "/healthz", headers={"X-Request-ID": bad}).header("X-Request-ID")
+        assert got and got != bad, (
+            f"expected a fresh X-Request-ID instead of the unsafe {bad[:40]!r}, got "
+            f"{(got or '')[:40]!r}: ids end up in log lines — {REQUEST_IDS}"
+        )
