@@ -155,13 +155,19 @@ def seed(base_url: str, plan: SeedPlan | None = None, quiet: bool = False) -> di
     steps = len(names) + plan.photos + 2
     done = 0
 
+    live = sys.stderr.isatty()
+
     def tick(what: str) -> None:
         nonlocal done
         done += 1
-        if not quiet:
+        if quiet:
+            return
+        if live:  # one line that updates in place
             end = "\n" if done == steps else ""
             line = f"\r  seeding {done:3d}/{steps}: {what:<40}"
             print(line, end=end, flush=True, file=sys.stderr)
+        elif done % 20 == 0 or done == steps:  # a log file: a line now and then
+            print(f"  seeding {done:3d}/{steps}: {what}", flush=True, file=sys.stderr)
 
     tokens: dict[str, str] = {}
     for name in names:
