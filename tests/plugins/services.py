@@ -192,8 +192,12 @@ def s3_server(_own_servers: _Servers, tmp_path_factory: pytest.TempPathFactory) 
     server = stack.s3
     assert server is not None
     return S3Bucket(
-        endpoint=server.url, access_key=server.access_key, secret_key=server.secret_key,
-        bucket=server.bucket, region=server.region, kind=server.kind,
+        endpoint=server.url,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        bucket=server.bucket,
+        region=server.region,
+        kind=server.kind,
         verifies_signatures=server.verifies_signatures,
     )
 
@@ -210,8 +214,8 @@ def s3_bucket(s3_server: S3Bucket) -> Iterator[S3Bucket]:
 def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Stack]]:
     """Start Stacks on the tree under test (or `tree=`); all are stopped after the test.
 
-        stack = stack_factory(StackSpec(postgres=1, app_server="gunicorn"))
-        requests.get(stack.base_url + "/healthz")
+    stack = stack_factory(StackSpec(postgres=1, app_server="gunicorn"))
+    requests.get(stack.base_url + "/healthz")
     """
     started: list[Stack] = []
 

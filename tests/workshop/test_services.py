@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
-import textwrap
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from workshop.services import ServiceError, Stack, StackSpec
-from workshop.services import binaries, process
+from workshop.services import ServiceError, Stack, StackSpec, binaries, process
 from workshop.services.pids import is_alive
 from workshop.services.sampletree import write_sample_tree
 
-REPO = Path(__file__).resolve().parents[2]
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -258,9 +252,7 @@ def test_an_app_that_fails_to_start_shows_its_log(tree: Path, tmp_path: Path) ->
     assert list(tmp_path.glob("*/owner.json")) == []
 
 
-def test_a_port_collision_is_retried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_port_collision_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import redis
 
     with socket.socket() as taken:
@@ -273,8 +265,9 @@ def test_a_port_collision_is_retried(
         # the server itself must fail with "address in use" and the harness must move on.
         monkeypatch.setattr(process, "free_port", lambda: next(given, None) or real())
         monkeypatch.setattr(process, "port_is_free", lambda p: True)
-        with Stack(StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path,
-                   quiet=True) as stack:
+        with Stack(
+            StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path, quiet=True
+        ) as stack:
             assert stack.redis is not None
             assert stack.redis.port != port
             with redis.Redis.from_url(stack.redis.url) as client:
@@ -282,7 +275,9 @@ def test_a_port_collision_is_retried(
             assert "Address already in use" in stack.redis.log_path.read_text()
 
 
-def test_a_port_taken_before_spawn_is_avoided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_port_taken_before_spawn_is_avoided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -290,6 +285,7 @@ def test_a_port_taken_before_spawn_is_avoided(tmp_path: Path, monkeypatch: pytes
         given = iter([port])
         real = process.free_port
         monkeypatch.setattr(process, "free_port", lambda: next(given, None) or real())
-        with Stack(StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path,
-                   quiet=True) as stack:
+        with Stack(
+            StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path, quiet=True
+        ) as stack:
             assert stack.redis is not None and stack.redis.port != port

@@ -53,8 +53,19 @@ class AppServer(ManagedProcess):
                 argv += ["-c", str(config)]
             return argv + ["--bind", self.address, APP]
         return [
-            sys.executable, "-m", "flask", "--app", APP, "run", "--host", "127.0.0.1",
-            "--port", str(self.port), "--with-threads", "--no-reload", "--no-debugger",
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            APP,
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--with-threads",
+            "--no-reload",
+            "--no-debugger",
         ]
 
     def environment(self) -> dict[str, str]:

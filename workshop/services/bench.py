@@ -33,9 +33,12 @@ def main(argv: list[str] | None = None) -> None:
             began = time.monotonic()
             stack.stop()
             down = time.monotonic() - began
-            print(f"run {run}: up {up:.1f} s, down {down:.1f} s, total {up + down:.1f} s "
-                  f"(2 postgres, redis, s3 {stack.s3.kind if stack.s3 else '-'}, nginx, "
-                  f"2 gunicorn, 1 worker)", flush=True)
+            print(
+                f"run {run}: up {up:.1f} s, down {down:.1f} s, total {up + down:.1f} s "
+                f"(2 postgres, redis, s3 {stack.s3.kind if stack.s3 else '-'}, nginx, "
+                f"2 gunicorn, 1 worker)",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,13 @@ def start_detached(
         "urls": stack.urls(),
         "servers": [
             {
-                "name": s.name, "role": s.role, "pid": s.pid, "started": s.started,
-                "port": s.port, "url": s.url, "signal": int(s.stop_signal),
+                "name": s.name,
+                "role": s.role,
+                "pid": s.pid,
+                "started": s.started,
+                "port": s.port,
+                "url": s.url,
+                "signal": int(s.stop_signal),
                 "log": str(s.log_path),
             }
             for s in stack.servers
@@ -109,17 +114,32 @@ def detached_status(state_file: Path | str | None = None) -> dict[str, Any]:
     state_path = Path(state_file) if state_file else default_state_file()
     state = _read(state_path) or {}
     status: dict[str, Any] = {
-        "running": False, "postgres": [], "redis": None, "s3": None, "nginx": None,
-        "app": [], "worker": 0, "down": [], "servers": [],
-        "tree": state.get("tree"), "started_at": state.get("started_at"),
-        "base_url": state.get("base_url"), "state_file": str(state_path),
+        "running": False,
+        "postgres": [],
+        "redis": None,
+        "s3": None,
+        "nginx": None,
+        "app": [],
+        "worker": 0,
+        "down": [],
+        "servers": [],
+        "tree": state.get("tree"),
+        "started_at": state.get("started_at"),
+        "base_url": state.get("base_url"),
+        "state_file": str(state_path),
     }
     for server in state.get("servers", []):
         up = _is_up(server)
-        status["servers"].append({
-            "name": server["name"], "role": server["role"], "url": server["url"],
-            "pid": server["pid"], "up": up, "log": server.get("log"),
-        })
+        status["servers"].append(
+            {
+                "name": server["name"],
+                "role": server["role"],
+                "url": server["url"],
+                "pid": server["pid"],
+                "up": up,
+                "log": server.get("log"),
+            }
+        )
         if not up:
             status["down"].append(server["name"])
             continue

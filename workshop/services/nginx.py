@@ -49,9 +49,7 @@ class NginxServer(ManagedProcess):
         """The variables a deploy/nginx.conf template may use."""
         log_dir = self.folder / "logs"
         temp_dir = self.folder / "temp"
-        temp_paths = "\n".join(
-            f"{kind}_temp_path {temp_dir / kind};" for kind in _TEMP_KINDS
-        )
+        temp_paths = "\n".join(f"{kind}_temp_path {temp_dir / kind};" for kind in _TEMP_KINDS)
         return {
             "listen_port": self.port,
             "listen": self.address,
@@ -105,8 +103,15 @@ class NginxServer(ManagedProcess):
             # Never fall back to the system's /run/nginx.pid.
             directives += f" pid {self.pid_file};"
         return [
-            self.binary, "-p", f"{self.folder}/", "-c", str(self.config_path),
-            "-e", str(self.error_log), "-g", directives,
+            self.binary,
+            "-p",
+            f"{self.folder}/",
+            "-c",
+            str(self.config_path),
+            "-e",
+            str(self.error_log),
+            "-g",
+            directives,
         ]
 
     def check_ready(self) -> bool:

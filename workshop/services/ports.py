@@ -14,8 +14,10 @@ _lock = threading.Lock()
 
 
 def port_is_free(port: int) -> bool:
-    """Return True when nothing is bound to 127.0.0.1:port right now."""
+    """Return True when no socket listens on 127.0.0.1:port right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Like the servers themselves: connections of a previous run in TIME_WAIT don't count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:

@@ -54,7 +54,10 @@ def server_version() -> str:
     """The version line of the postgres binary, which keys the template cache."""
     out = subprocess.run(
         [str(postgres_bindir() / "postgres"), "--version"],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     return out.stdout.strip()
 
@@ -160,12 +163,24 @@ class PostgresServer(ManagedProcess):
         if self.account:
             os.chown(work, *self.account)
         argv = [
-            str(self.bindir / "initdb"), "-D", str(work / "data"), "-U", SUPERUSER,
-            "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(work / "data"),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-sync",
+            "--no-instructions",
         ]
         account = self.account
         result = subprocess.run(
-            argv, capture_output=True, text=True, timeout=120, cwd=work,
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=work,
             user=account[0] if account else None,
             group=account[1] if account else None,
             extra_groups=[] if account else None,
@@ -184,13 +199,20 @@ class PostgresServer(ManagedProcess):
 
     def command(self) -> list[str]:
         """postgres in the foreground on TCP only, durability off for speed."""
-        return [
-            str(self.bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+        settings = {
+            "listen_addresses": HOST,
             # No Unix socket: clients use TCP, and socket paths have a 107-byte limit.
-            "-k", "", "-c", f"listen_addresses={HOST}",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=200", "-c", "logging_collector=off",
-        ]
+            "unix_socket_directories": "",
+            # Test data only: never wait for the disk.
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "200",
+        }
+        argv = [str(self.bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
+        for name, value in settings.items():
+            argv += ["-c", f"{name}={value}"]
+        return argv
 
     def workdir(self) -> Path | None:
         """The data folder's parent, which the server account can read."""

@@ -28,9 +28,21 @@ class RedisServer(ManagedProcess):
     def command(self) -> list[str]:
         """redis-server in the foreground, nothing written to disk."""
         return [
-            self.binary, "--port", str(self.port), "--bind", HOST,
-            "--save", "", "--appendonly", "no", "--dir", str(self.folder),
-            "--daemonize", "no", "--protected-mode", "no",
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            HOST,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "no",
         ]
 
     def check_ready(self) -> bool:

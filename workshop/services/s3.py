@@ -70,16 +70,25 @@ class S3Server(ManagedProcess):
 
             self.console_port = self.console_port or free_port()
             return [
-                self.minio, "server", str(self.folder / "data"), "--quiet",
-                "--address", self.address, "--console-address", f"{HOST}:{self.console_port}",
+                self.minio,
+                "server",
+                str(self.folder / "data"),
+                "--quiet",
+                "--address",
+                self.address,
+                "--console-address",
+                f"{HOST}:{self.console_port}",
             ]
         return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)]
 
     def environment(self) -> dict[str, str]:
         """MinIO's root credentials (moto accepts any)."""
         env = dict(os.environ)
-        env.update(MINIO_ROOT_USER=self.access_key, MINIO_ROOT_PASSWORD=self.secret_key,
-                   MINIO_BROWSER="off")
+        env.update(
+            MINIO_ROOT_USER=self.access_key,
+            MINIO_ROOT_PASSWORD=self.secret_key,
+            MINIO_BROWSER="off",
+        )
         return env
 
     def check_ready(self) -> bool:

@@ -72,7 +72,8 @@ class Stack:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def __enter__(self) -> Stack:
-        self.start()
+        if self.scratch is None:  # `with stack:` after stack.start() is fine too
+            self.start()
         return self
 
     def __exit__(
@@ -108,40 +109,64 @@ class Stack:
         spec = self.spec
         # 1. Data servers, side by side: PostgreSQL is the slow one, the others overlap it.
         for n in range(1, spec.postgres + 1):
-            self.postgres.append(PostgresServer(
-                f"postgres{n}", path, detached=self.detached, reporter=self.reporter,
-                record_dir=self.scratch.record_dir,
-            ))
+            self.postgres.append(
+                PostgresServer(
+                    f"postgres{n}",
+                    path,
+                    detached=self.detached,
+                    reporter=self.reporter,
+                    record_dir=self.scratch.record_dir,
+                )
+            )
         if spec.redis:
             self.redis = RedisServer("redis", path, detached=self.detached)
         if spec.s3:
             self.s3 = S3Server("s3", path, detached=self.detached)
-            self.reporter.say(f"s3: using {self.s3.kind}" + (
-                "" if self.s3.verifies_signatures
-                else " (it does not verify signatures or presigned-URL expiry)"
-            ))
+            self.reporter.say(
+                f"s3: using {self.s3.kind}"
+                + (
+                    ""
+                    if self.s3.verifies_signatures
+                    else " (it does not verify signatures or presigned-URL expiry)"
+                )
+            )
         self._start_group([*self.postgres, *filter(None, [self.redis, self.s3])])
         # 2. App servers and workers, which connect to the data servers.
         self.env = self._settings()
         (path / "media").mkdir(exist_ok=True)
         base = self._base_environment()
         for n in range(1, spec.app_servers + 1):
-            self.app_servers.append(AppServer(
-                f"app{n}", path, tree=self.tree, kind=spec.app_server,
-                env={**base, "PHOTOAPP_INSTANCE_NAME": f"app{n}"}, detached=self.detached,
-            ))
+            self.app_servers.append(
+                AppServer(
+                    f"app{n}",
+                    path,
+                    tree=self.tree,
+                    kind=spec.app_server,
+                    env={**base, "PHOTOAPP_INSTANCE_NAME": f"app{n}"},
+                    detached=self.detached,
+                )
+            )
         for n in range(1, spec.workers + 1):
             assert self.redis is not None
-            self.workers.append(RqWorker(
-                f"worker{n}", path, tree=self.tree, redis_url=self.redis.url,
-                env={**base, "PHOTOAPP_INSTANCE_NAME": f"worker{n}"},
-                queues=self.worker_queues, detached=self.detached,
-            ))
+            self.workers.append(
+                RqWorker(
+                    f"worker{n}",
+                    path,
+                    tree=self.tree,
+                    redis_url=self.redis.url,
+                    env={**base, "PHOTOAPP_INSTANCE_NAME": f"worker{n}"},
+                    queues=self.worker_queues,
+                    detached=self.detached,
+                )
+            )
         self._start_group([*self.app_servers, *self.workers])
         # 3. Nginx last: its upstream block needs the app servers' final ports.
         if spec.nginx:
             self.nginx = NginxServer(
-                "nginx", path, tree=self.tree, media_dir=path / "media",
+                "nginx",
+                path,
+                tree=self.tree,
+                media_dir=path / "media",
                 backends=lambda: [a.address for a in self.app_servers],
                 max_body_size=f"{self.env.get('PHOTOAPP_MAX_UPLOAD_MB', '10')}m",
                 detached=self.detached,

@@ -48,8 +48,16 @@ class RqWorker(ManagedProcess):
     def command(self) -> list[str]:
         """rq worker with the scheduler (retries with intervals need it)."""
         return [
-            sys.executable, "-m", "rq.cli", "worker", "--url", self.redis_url,
-            "--path", str(self.tree), "--with-scheduler", *self.queues,
+            sys.executable,
+            "-m",
+            "rq.cli",
+            "worker",
+            "--url",
+            self.redis_url,
+            "--path",
+            str(self.tree),
+            "--with-scheduler",
+            *self.queues,
         ]
 
     def environment(self) -> dict[str, str]:
