@@ -1,0 +1,79 @@
+"""Lab 03, Step 2: the app survives a PostgreSQL restart without being restarted itself.
+
+The test runs its own PostgreSQL (the shared one must not go down under other tests), restarts
+it under a running app, and watches what the app answers before, during and after.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.helpers.api import Api
+from tests.lab03.guide import POOL
+
+POOL_TIMEOUT = 2.0
+
+
+@pytest.fixture
+def own_postgres(stack_factory):
+    """A PostgreSQL server of this test alone, which the test may stop and start."""
+    from workshop.services import StackSpec
+
+    stack = stack_factory(StackSpec(postgres=1, app_servers=0))
+    return stack.postgres[0]
+
+
+def start_again(server) -> None:
+    """Start a stopped server on its old port.
+
+    ManagedProcess.start() first checks that the port is free with a plain bind(), which the
+    TIME_WAIT sockets the stopped server left behind make fail for a minute; PostgreSQL itself
+    binds with SO_REUSEADDR and does not mind them.
+    """
+    from workshop.services.process import Reporter, start_all
+
+    start_all([server], Reporter(quiet=True), new_ports=False)
+
+
+def timed(call):
+    """Run a call; return its result and how long it took."""
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
+
+
+@pytest.mark.timeout(180)
+def test_app_survives_a_database_restart(own_postgres, make_pg_app):
+    """Requests fail with 503 while PostgreSQL is down, then succeed with the same app."""
+    app = make_pg_app(database_url=own_postgres.dsn(), db_pool_min=2, db_pool_max=4,
+                      db_pool_timeout=POOL_TIMEOUT)
+    api = Api(app.test_client())
+    ann = api.account("ann")
+    for _ in range(10):  # warm the pool: it now holds connections the restart will break
+        assert api.get(ann, "/api/feed").status_code == 200
+
+    own_postgres.stop()
+    for _ in range(2):
+        response, took = timed(lambda: api.get(ann, "/api/feed"))
+        assert response.status_code == 503, (
+            f"expected 503 while the database is down, got {response.status_code}: "
+            f"{response.get_data(as_text=True)[:200]}; turn psycopg_pool.PoolTimeout and "
+            f"psycopg.OperationalError into photoapp.errors.Unavailable — {POOL}"
+        )
+        assert took < POOL_TIMEOUT + 5, (
+            f"expected the 503 within about db_pool_timeout={POOL_TIMEOUT:g} s while the "
+            f"database is down, it took {took:.1f} s — {POOL}"
+        )
+
+    start_again(own_postgres)
+    statuses = [api.get(ann, "/api/feed").status_code for _ in range(10)]
+    assert statuses == [200] * 10, (
+        f"expected every request to succeed once the database was back, with the same app, "
+        f"got {statuses}; the pool still lends connections the restart broke: create it with "
+        f"check=ConnectionPool.check_connection — {POOL}"
+    )
+    assert api.profile(ann, "ann")["user"]["username"] == "ann", (
+        f"expected the data written before the restart to be there after it — {POOL}"
+    )
