@@ -14,7 +14,7 @@ from workshop.services.ports import HOST, port_answers
 from workshop.services.process import ManagedProcess
 
 TEMPLATE = Path("deploy") / "nginx.conf"
-_TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 class NginxServer(ManagedProcess):
@@ -47,50 +47,26 @@ class NginxServer(ManagedProcess):
 
     def context(self) -> dict[str, object]:
         """The variables a deploy/nginx.conf template may use."""
-        log_dir = self.folder / "logs"
-        temp_dir = self.folder / "temp"
-        temp_paths = "\n".join(f"{kind}_temp_path {temp_dir / kind};" for kind in _TEMP_KINDS)
-        return {
-            "listen_port": self.port,
-            "listen": self.address,
-            "app_servers": list(self.backends()),
-            "media_dir": str(self.media_dir),
-            "static_dir": str(self.tree / "photoapp" / "web" / "static"),
-            "max_body_size": self.max_body_size,
-            "prefix": str(self.folder),
-            "log_dir": str(log_dir),
-            "pid_file": str(self.pid_file),
-            "temp_dir": str(temp_dir),
-            # Debian's nginx defaults these to /var/lib/nginx: paste inside http { }.
-            "temp_paths": temp_paths,
-            "access_log": str(log_dir / "access.log"),
+        return template_context(
+            listen=self.address,
+            app_servers=list(self.backends()),
+            media_dir=self.media_dir,
+            static_dir=self.tree / "photoapp" / "web" / "static",
+            max_body_size=self.max_body_size,
+            prefix=self.folder,
+            pid_file=self.pid_file,
             # Workers run as `nobody` under a root master and could not read our media folder.
-            "user_directive": "user root;" if os.geteuid() == 0 else "",
-        }
+            user_directive="user root;" if os.geteuid() == 0 else "",
+        )
 
     def render(self) -> str:
         """Render the tree's deploy/nginx.conf template for this stack."""
-        import jinja2
-
-        if not self.template.exists():
-            raise ServiceError(
-                f"nginx: no template at {self.template} (lab 04 writes deploy/nginx.conf)"
-            )
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.template.parent)),
-            undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not ""
-            keep_trailing_newline=True,
-        )
-        env.globals["todo"] = _todo  # the starter's {{ todo("Lab 04: ...") }} line
-        try:
-            return env.get_template(self.template.name).render(self.context())
-        except jinja2.TemplateError as error:
-            raise ServiceError(f"nginx: cannot render {self.template}: {error}") from None
+        return render_template(self.template, self.context())
 
     def prepare(self) -> None:
         """Render the config and create the log and temp folders."""
         super().prepare()
-        for sub in ("logs", "temp", *(f"temp/{kind}" for kind in _TEMP_KINDS)):
+        for sub in ("logs", "temp", *(f"temp/{kind}" for kind in TEMP_KINDS)):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
         self.pid_file.unlink(missing_ok=True)
         self.config_path.write_text(self.render())
@@ -142,6 +118,90 @@ class NginxServer(ManagedProcess):
         return f"http://{HOST}:{self.port}"
 
 
+def template_context(
+    *,
+    listen: str,
+    app_servers: Sequence[str],
+    media_dir: Path,
+    static_dir: Path,
+    max_body_size: str,
+    prefix: Path,
+    pid_file: Path,
+    user_directive: str = "",
+) -> dict[str, object]:
+    """The variables of a deploy/nginx.conf template; logs and temp files go under `prefix`."""
+    log_dir = prefix / "logs"
+    temp_dir = prefix / "temp"
+    return {
+        "listen": listen,
+        "listen_port": int(listen.rsplit(":", 1)[-1]),
+        "app_servers": list(app_servers),
+        "media_dir": str(media_dir),
+        "static_dir": str(static_dir),
+        "max_body_size": max_body_size,
+        "prefix": str(prefix),
+        "log_dir": str(log_dir),
+        "access_log": str(log_dir / "access.log"),
+        "pid_file": str(pid_file),
+        "temp_dir": str(temp_dir),
+        # Debian's nginx defaults these to /var/lib/nginx: templates paste them in http { }.
+        "temp_paths": "\n".join(f"{kind}_temp_path {temp_dir / kind};" for kind in TEMP_KINDS),
+        "user_directive": user_directive,
+    }
+
+
+def render_template(template: Path, context: dict[str, object]) -> str:
+    """Render an nginx.conf Jinja2 template; a missing file or bad variable is a ServiceError."""
+    import jinja2
+
+    if not template.exists():
+        raise ServiceError(f"nginx: no template at {template} (lab 04 writes deploy/nginx.conf)")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template.parent)),
+        undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not ""
+        keep_trailing_newline=True,
+    )
+    env.globals["todo"] = _todo  # the starter's {{ todo("Lab 04: ...") }} line
+    try:
+        return env.get_template(template.name).render(context)
+    except jinja2.TemplateError as error:
+        raise ServiceError(f"nginx: cannot render {template}: {error}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Render a template outside a Stack (compose's nginx-config service uses this)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("template", type=Path)
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--listen", default="0.0.0.0:80")
+    parser.add_argument("--app", action="append", required=True, help="host:port, repeatable")
+    parser.add_argument("--media-dir", type=Path, default=Path("/media"))
+    parser.add_argument("--static-dir", type=Path, default=Path("/app/photoapp/web/static"))
+    parser.add_argument("--max-body-size", default="10m")
+    parser.add_argument("--prefix", type=Path, default=Path("/tmp/nginx"))
+    args = parser.parse_args(argv)
+    context = template_context(
+        listen=args.listen,
+        app_servers=args.app,
+        media_dir=args.media_dir,
+        static_dir=args.static_dir,
+        max_body_size=args.max_body_size,
+        prefix=args.prefix,
+        pid_file=args.prefix / "nginx.pid",
+    )
+    for sub in ("logs", "temp", *(f"temp/{kind}" for kind in TEMP_KINDS)):
+        (args.prefix / sub).mkdir(parents=True, exist_ok=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render_template(args.template, context))
+    print(f"rendered {args.template} -> {args.output}")
+
+
 def _todo(message: str) -> str:
     """Fail like a Python stub does: a config file cannot raise NotImplementedError itself."""
     raise NotImplementedError(message)
+
+
+if __name__ == "__main__":
+    main()
