@@ -25,18 +25,6 @@ def own_postgres(stack_factory):
     return stack.postgres[0]
 
 
-def start_again(server) -> None:
-    """Start a stopped server on its old port.
-
-    ManagedProcess.start() first checks that the port is free with a plain bind(), which the
-    TIME_WAIT sockets the stopped server left behind make fail for a minute; PostgreSQL itself
-    binds with SO_REUSEADDR and does not mind them.
-    """
-    from workshop.services.process import Reporter, start_all
-
-    start_all([server], Reporter(quiet=True), new_ports=False)
-
-
 def timed(call):
     """Run a call; return its result and how long it took."""
     started = time.monotonic()
@@ -67,7 +55,7 @@ def test_app_survives_a_database_restart(own_postgres, make_pg_app):
             f"database is down, it took {took:.1f} s — {POOL}"
         )
 
-    start_again(own_postgres)
+    own_postgres.start()
     statuses = [api.get(ann, "/api/feed").status_code for _ in range(10)]
     assert statuses == [200] * 10, (
         f"expected every request to succeed once the database was back, with the same app, "
