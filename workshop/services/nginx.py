@@ -168,40 +168,6 @@ def render_template(template: Path, context: dict[str, object]) -> str:
         raise ServiceError(f"nginx: cannot render {template}: {error}") from None
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Render a template outside a Stack (compose's nginx-config service uses this)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("template", type=Path)
-    parser.add_argument("output", type=Path)
-    parser.add_argument("--listen", default="0.0.0.0:80")
-    parser.add_argument("--app", action="append", required=True, help="host:port, repeatable")
-    parser.add_argument("--media-dir", type=Path, default=Path("/media"))
-    parser.add_argument("--static-dir", type=Path, default=Path("/app/photoapp/web/static"))
-    parser.add_argument("--max-body-size", default="10m")
-    parser.add_argument("--prefix", type=Path, default=Path("/tmp/nginx"))
-    args = parser.parse_args(argv)
-    context = template_context(
-        listen=args.listen,
-        app_servers=args.app,
-        media_dir=args.media_dir,
-        static_dir=args.static_dir,
-        max_body_size=args.max_body_size,
-        prefix=args.prefix,
-        pid_file=args.prefix / "nginx.pid",
-    )
-    for sub in ("logs", "temp", *(f"temp/{kind}" for kind in TEMP_KINDS)):
-        (args.prefix / sub).mkdir(parents=True, exist_ok=True)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render_template(args.template, context))
-    print(f"rendered {args.template} -> {args.output}")
-
-
 def _todo(message: str) -> str:
     """Fail like a Python stub does: a config file cannot raise NotImplementedError itself."""
     raise NotImplementedError(message)
-
-
-if __name__ == "__main__":
-    main()
