@@ -8,6 +8,7 @@ from workshop import progress
 from workshop.manifest import Lab, Manifest, ManifestError
 from workshop.results import TestResult
 from workshop.testrun import TestRun, run_pytest
+from workshop.trees import resolve_impl
 
 PASS, FAIL, SKIP = "✓", "✗", "-"
 NAME_WIDTH = 64
@@ -21,6 +22,7 @@ def check(manifest: Manifest, number: int, impl: str = "workspace", previous: bo
     for lab in labs:
         if not (manifest.root / lab.tests_dir).is_dir():
             raise ManifestError(f"{lab.tests_dir} is missing: lab {lab.number} has no tests yet")
+    resolve_impl(impl, manifest.root)  # a bad --impl is one clear line, before pytest starts
     where = "" if impl == "workspace" else f" against --impl {impl}"
     print(f"Checking lab{'s' if len(labs) > 1 else ''} {', '.join(x.tag for x in labs)}{where}")
     run = run_pytest(

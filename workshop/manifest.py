@@ -158,7 +158,9 @@ def parse_lab_range(text: str) -> list[int]:
             low, _, high = part.strip().partition("-")
             numbers.extend(range(int(low), int(high or low) + 1))
     except ValueError:
-        raise ManifestError(f"bad lab range {text!r}: use e.g. 1, 1-3 or 1,3,5-6") from None
+        numbers = []
+    if not numbers:
+        raise ManifestError(f"bad lab range {text!r}: use e.g. 1, 1-3 or 1,3,5-6")
     return sorted(set(numbers))
 
 

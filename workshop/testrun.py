@@ -21,6 +21,8 @@ from workshop.results import TestResult
 class TestRun:
     """What one pytest run produced."""
 
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
     results: list[TestResult]
     returncode: int
     output: str  # pytest's own output, for when the results do not explain enough
