@@ -26,18 +26,27 @@ from photoapp.models import FeedPage, NewPhoto, Photo, Profile, User
 NO_CURSOR = 2**63 - 1  # larger than any bigint id: "before" for the first page
 SCHEMA_LOCK = 3_000_001  # any constant: an advisory lock key shared by every app server
 
-# The feed reads a page of ids first and only then counts likes and joins names for those
-# 20 rows; counting in the inner query would count likes of every candidate photo.
-# "user_id IN (... UNION ALL SELECT me)" rather than "user_id = me OR user_id IN (...)": the
-# planner turns IN into a join it can drive through photos_by_user; with OR it cannot, and
-# it walks the whole table newest first instead (see the guide, "Reading EXPLAIN").
+# The feed: for each author (the people I follow, and me), their newest photos below the
+# cursor, straight from the index on photos (user_id, id DESC) and at most one page each
+# (LATERAL runs the inner query once per author); then the newest page of those.
+# Written as "user_id = me OR user_id IN (...) ORDER BY id DESC LIMIT n", the same question
+# lets the planner walk the whole table newest first, hoping to meet your friends' photos
+# early; when they posted long ago it reads every photo (see the guide, "Reading EXPLAIN").
+# Likes are counted and names joined last, for the rows of the page only.
 FEED_QUERY = """
-    WITH page AS (
-        SELECT * FROM photos
-        WHERE user_id IN (SELECT followee_id FROM follows WHERE follower_id = %(me)s
-                          UNION ALL SELECT %(me)s)
-          AND id < %(before)s
-        ORDER BY id DESC
+    WITH author AS (
+        SELECT followee_id AS id FROM follows WHERE follower_id = %(me)s
+        UNION ALL
+        SELECT %(me)s
+    ),
+    page AS (
+        SELECT newest.* FROM author CROSS JOIN LATERAL (
+            SELECT * FROM photos
+            WHERE photos.user_id = author.id AND photos.id < %(before)s
+            ORDER BY photos.id DESC
+            LIMIT %(limit)s
+        ) AS newest
+        ORDER BY newest.id DESC
         LIMIT %(limit)s
     )
     SELECT page.id, page.user_id, u.username, page.caption, page.image_key,
