@@ -20,13 +20,17 @@ USAGE_ERROR = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; errors are one line with the fix and exit code 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return USAGE_ERROR
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if argv[:1] == ["grade"]:
+            # The grader owns its options (workshop/grade); parse them with its own parser.
+            return _grade(argv[1:])
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return USAGE_ERROR
         return handler(args, manifest_module.load())
     except (ManifestError, ServiceError, TreeError) as error:
         print(f"workshop: {error}", file=sys.stderr)
@@ -89,9 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ui", action="store_true", help="Locust's web UI instead of headless")
     p.set_defaults(handler=_load)
 
-    p = sub.add_parser("grade", help="batch grading of submissions (instructors)")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="see `workshop grade --help`")
-    p.set_defaults(handler=_grade)
+    # Listed for --help only: main() hands `workshop grade ...` to the grader's own parser.
+    sub.add_parser("grade", help="batch grading of submissions (instructors)")
 
     p = sub.add_parser("selfcheck", help="reference passes; starters fail for the right reason")
     p.add_argument("--labs", help="e.g. 1 or 1-3 (default: every ready lab)")
@@ -193,12 +196,17 @@ def _load(args: argparse.Namespace, manifest: Manifest) -> int:
     return result
 
 
-def _grade(args: argparse.Namespace, manifest: Manifest) -> int:
+def _grade(argv: list[str]) -> int:
+    """Parse `workshop grade` options with the grader's parser and run it."""
     if importlib.util.find_spec("workshop.grade") is None:
         raise ManifestError("`workshop grade` is not available yet: its issue has not landed")
     import workshop.grade as grade
 
-    result: int = grade.main(args.rest)
+    parser = argparse.ArgumentParser(
+        prog="workshop grade", description="Grade a class's submissions, lab by lab."
+    )
+    grade.add_arguments(parser)
+    result: int = grade.main(parser.parse_args(argv))
     return result
 
 

@@ -31,9 +31,9 @@ MARKER = ".workshop-tree.json"
 SOLUTIONS = "solutions"
 # Bump when the layout of built trees changes, so cached trees are rebuilt.
 TREE_FORMAT = 1
-# Cached trees of an older version are removed after this long (a slow test run may still use
-# one that was replaced while it ran).
-STALE_AFTER_S = 3600
+# Cached trees of an older version are removed once unused for this long: a long test run, a
+# demo or detached services may still run one that a newer version replaced.
+STALE_AFTER_S = 24 * 3600
 _JUNK = ("__pycache__", "*.pyc", "*.pyo", "*.egg-info", ".pytest_cache", ".mypy_cache")
 _IGNORE = shutil.ignore_patterns(*_JUNK)
 
@@ -145,7 +145,9 @@ def cached_tree(
     trees = manifest_module.state_dir(root) / "trees"
     digest = fingerprint(base, overlays or {}, root, manifest)
     versioned = trees / f"{name}-{digest[:12]}"
-    if not is_tree(versioned):
+    if is_tree(versioned):
+        os.utime(versioned)  # "used now": pruning goes by this time
+    else:
         build_tree(
             versioned, base=base, overlays=overlays, root=root, manifest=manifest, replace=False
         )
@@ -275,6 +277,15 @@ def _place(tmp: Path, dest: Path, replace: bool) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
+def _runs_services(tree: Path) -> bool:
+    """Tell whether `workshop services up` left servers running this tree."""
+    state = tree.parent.parent / "services.json"  # .workshop/services.json
+    try:
+        return json.loads(state.read_text()).get("tree") == str(tree)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _point_link(link: Path, target: Path) -> None:
     """Point the convenience symlink at the newest tree (atomically; best effort)."""
     tmp = link.parent / f".{link.name}.link-{uuid.uuid4().hex[:8]}"
@@ -291,7 +302,7 @@ def _prune(trees: Path, name: str, keep: Path) -> None:
     """Remove old versions of a cached tree that nobody can still be using."""
     now = time.time()
     for old in trees.glob(f"{name}-*"):
-        if old == keep or not old.is_dir() or old.is_symlink():
+        if old == keep or not old.is_dir() or old.is_symlink() or _runs_services(old):
             continue
         if len(old.name) != len(name) + 13:  # not one of ours: <name>-<12 hex digits>
             continue
