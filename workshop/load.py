@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,13 +90,31 @@ def parse_duration(text: str) -> int:
 def main(lab: int, impl: str, quick: bool, ui: bool) -> int:
     """Run lab `lab`'s load test; return 0 when every SLO holds, 1 on a breach, 2 on an error."""
     try:
-        return _run(lab, impl, quick, ui)
+        with _sigterm_as_interrupt():
+            return _run(lab, impl, quick, ui)
     except (ManifestError, TreeError, ServiceError, LoadError, ReportError, SloError) as error:
         print(f"workshop load: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nworkshop load: stopped", file=sys.stderr)
         return 130  # the shell's code for "ended by Ctrl-C"
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so `kill` also stops Locust and the stack cleanly."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
@@ -102,6 +124,11 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
     plan = LoadPlan.from_lab(lab, root, quick)
     _check_slo_keys(lab)  # a typo in [lab.slo] should fail now, not after the whole run
     spec = StackSpec.from_manifest(lab.stack)
+    if ui and not port_is_free(UI_PORT):
+        raise LoadError(
+            f"port {UI_PORT} for Locust's web UI is taken: stop the other Locust "
+            f"(lsof -i :{UI_PORT} shows which process holds it)"
+        )
     tree = resolve_impl(impl, root)
     folder = _new_report_folder(root, lab)
     started = datetime.now(UTC)
@@ -180,7 +207,7 @@ def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
     deadline = began + plan.run_time_s + STOP_GRACE_S
     # cwd is the repository so the scenario's `from loadtests.common import ...` resolves.
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT)
+        process = _start_locust(command, root, stdout=log, stderr=subprocess.STDOUT)
     shown = _ProgressLine(plan.run_time_s)
     try:
         while process.poll() is None:
@@ -188,6 +215,10 @@ def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
                 raise LoadError(f"Locust did not stop after {plan.run_time_s} s; see {log_path}")
             shown.update(time.monotonic() - began, latest_progress(folder))
             time.sleep(1)
+    except KeyboardInterrupt:
+        shown.done()
+        print(f"stopping Locust; its partial report goes to {folder}", file=sys.stderr)
+        raise
     finally:
         _stop(process)
         shown.done()
@@ -202,38 +233,40 @@ def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
 
 def _run_ui(plan: LoadPlan, host: str, folder: Path, root: Path) -> int:
     """Run Locust's web UI until Ctrl-C; the CSV and HTML report are kept, no SLO is judged."""
-    if not port_is_free(UI_PORT):
-        raise LoadError(
-            f"port {UI_PORT} for Locust's web UI is taken: stop the other Locust "
-            f"(lsof -i :{UI_PORT} shows which process holds it)"
-        )
     command = _locust(plan, host, folder) + ["--web-host", "127.0.0.1", "--web-port", str(UI_PORT)]
-    process = subprocess.Popen(command, cwd=root)
+    process = _start_locust(command, root)
     print(f"\nLocust's web UI: http://127.0.0.1:{UI_PORT}   the app: {host}", file=sys.stderr)
     print("press Ctrl-C to stop Locust and the stack\n", file=sys.stderr)
     try:
         process.wait()
     except KeyboardInterrupt:
-        pass  # Ctrl-C reached Locust too (same terminal): it stops and writes its report
+        pass  # _stop asks Locust to write its report and quit
     finally:
         _stop(process)
     print(f"report: {_shown(folder, root)}", file=sys.stderr)
     return 0
 
 
+def _start_locust(command: list[str], root: Path, **streams: Any) -> subprocess.Popen[bytes]:
+    """Start Locust in the repository (so `loadtests.common` imports) in its own process group.
+
+    Its own group, because Ctrl-C in a terminal signals the whole foreground group: Locust
+    would get one SIGINT from the terminal and another from _stop, and the second one
+    interrupts it while it writes its report. This way only _stop signals it, once.
+    """
+    return subprocess.Popen(command, cwd=root, start_new_session=True, **streams)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Give a Locust we started 10 s to finish writing, then end it."""
+    """Ask a Locust we started to stop (SIGINT: it writes its report), then insist."""
     if process.poll() is not None:
         return
+    process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.wait(timeout=15)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):  # a second Ctrl-C: wait no more
+        process.kill()
+        process.wait()
 
 
 class _ProgressLine:
