@@ -123,4 +123,3 @@ def _labs(manifest: manifest_module.Manifest, text: str | None) -> list[manifest
             raise manifest_module.ManifestError("no lab is ready yet: nothing to grade")
         return labs
     return [manifest.ready_lab(n) for n in manifest_module.parse_lab_range(text)]
-

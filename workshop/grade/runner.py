@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -53,16 +54,30 @@ def pytest_argv(root: Path, lab: Lab, tree: str, extra: list[str]) -> list[str]:
         "--impl", tree,
         "-c", str(root / "pyproject.toml"), "--rootdir", str(root),
         "-p", "no:cacheprovider",  # nothing written into the shared repository
+        "-p", "pytest_timeout",  # the one installed plugin the graded tests need (see below)
         "-p", "workshop.results",
         *extra,
     ]  # fmt: skip
+
+
+def pytest_env() -> dict[str, str]:
+    """Return the variables every grading pytest needs."""
+    # Other installed plugins (nbmake, locust's) cost a second of start-up per run, and
+    # importing locust patches the standard library with gevent: load none of them.
+    return {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def collect_catalog(root: Path, lab: Lab) -> list[str]:
     """Return the test ids of a lab, collected from the reference (they decide max scores)."""
     argv = pytest_argv(root, lab, "reference", ["--collect-only", "-q"])
     done = subprocess.run(  # noqa: S603 - our own argv
-        argv, cwd=root, capture_output=True, text=True, timeout=COLLECT_TIMEOUT_S, check=False
+        argv,
+        cwd=root,
+        env={**os.environ, **pytest_env()},
+        capture_output=True,
+        text=True,
+        timeout=COLLECT_TIMEOUT_S,
+        check=False,
     )
     prefix = lab.tests_dir.rstrip("/") + "/"
     catalog = [
@@ -129,7 +144,9 @@ def _run(
             manifest=manifest,
         )
     results_file = folder / "results.jsonl"
-    env = scratch_env(folder, {RESULTS_ENV: str(results_file), "WORKSHOP_ROOT": str(root)})
+    env = scratch_env(
+        folder, {**pytest_env(), RESULTS_ENV: str(results_file), "WORKSHOP_ROOT": str(root)}
+    )
     extra = [f"--timeout={limits.test_timeout:g}", "-q", "--basetemp", str(folder / "pytest")]
     outcome = run_fenced(
         pytest_argv(root, job.lab, str(folder / "tree"), extra),
