@@ -17,6 +17,16 @@ from tests.helpers.api import Api
 
 TEST_SECRET = "lab03-test-secret"
 
+# Indexes of a table whose first column is the given one, e.g. photos (user_id, ...).
+INDEXES_STARTING_WITH = """
+    SELECT index.relname
+    FROM pg_index AS x
+    JOIN pg_class AS index ON index.oid = x.indexrelid
+    JOIN pg_class AS tab ON tab.oid = x.indrelid
+    JOIN pg_attribute AS col ON col.attrelid = tab.oid AND col.attnum = x.indkey[0]
+    WHERE tab.relname = %s AND col.attname = %s AND tab.relnamespace = 'public'::regnamespace
+"""
+
 
 @pytest.fixture
 def settings_for(postgres_url: str) -> Callable[..., Any]:
@@ -95,3 +105,8 @@ def count(db: psycopg.Connection, query: str, *params: object) -> int:
     row = db.execute(query, params).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def indexes_starting_with(db: psycopg.Connection, table: str, column: str) -> set[str]:
+    """Return the names of the indexes of `table` whose first column is `column`."""
+    return {row[0] for row in db.execute(INDEXES_STARTING_WITH, (table, column))}

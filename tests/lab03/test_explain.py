@@ -13,22 +13,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.lab03.conftest import indexes_starting_with
 from tests.lab03.guide import EXPLAIN, SCHEMA
 
 FOLLOWED = 20  # the viewer follows 20 people ...
 OLD_PHOTOS_EACH = 100  # ... who posted long ago,
 OTHERS_PHOTOS_EACH = 50  # while 979 strangers posted ~49,000 photos since.
 USERS = 1000
-
-# Indexes of a table whose first column is the given one, e.g. photos (user_id, ...).
-INDEXES_STARTING_WITH = """
-    SELECT index.relname
-    FROM pg_index AS x
-    JOIN pg_class AS index ON index.oid = x.indexrelid
-    JOIN pg_class AS tab ON tab.oid = x.indrelid
-    JOIN pg_attribute AS col ON col.attrelid = tab.oid AND col.attnum = x.indkey[0]
-    WHERE tab.relname = %s AND col.attname = %s AND tab.relnamespace = 'public'::regnamespace
-"""
 
 ADD_PHOTOS = """
     INSERT INTO photos (user_id, caption, image_key, thumbnail_key, content_type, width, height)
@@ -38,11 +29,6 @@ ADD_PHOTOS = """
     WHERE (u.username = ANY(%(names)s)) = %(among)s  -- among: the circle, or everyone else
     ORDER BY g, u.id
 """
-
-
-def indexes_starting_with(db: psycopg.Connection, table: str, column: str) -> set[str]:
-    """Return the names of the indexes of `table` whose first column is `column`."""
-    return {row[0] for row in db.execute(INDEXES_STARTING_WITH, (table, column))}
 
 
 @pytest.fixture
