@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workshop import manifest
+from workshop import compare, manifest
 from workshop.manifest import Lab, ManifestError
 from workshop.report import (
     PREFIX,
@@ -124,6 +124,7 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
     plan = LoadPlan.from_lab(lab, root, quick)
     _check_slo_keys(lab)  # a typo in [lab.slo] should fail now, not after the whole run
     spec = StackSpec.from_manifest(lab.stack)
+    variants = compare.variants(lab)  # one, unless [lab.load] compares stacks
     if ui and not port_is_free(UI_PORT):
         raise LoadError(
             f"port {UI_PORT} for Locust's web UI is taken: stop the other Locust "
@@ -132,28 +133,41 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
     tree = resolve_impl(impl, root)
     folder = _new_report_folder(root, lab)
     started = datetime.now(UTC)
-    with Stack(spec, tree=tree) as stack:
-        if ui:
+    if ui:
+        with Stack(variants[-1].spec, tree=tree, extra_env=variants[-1].env) as stack:
             return _run_ui(plan, stack.base_url, folder, root)
-        print(
-            f"lab {lab.tag} load: {plan.users} users for {plan.run_time_s} s "
-            f"against {stack.base_url} ({impl})",
-            file=sys.stderr,
-        )
-        _run_headless(plan, stack.base_url, folder, root)
-    report = read_report(folder)
+    runs = [(v, _run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
+    report = compare.merge(runs)
     verdicts = judge(lab.slo, report)
     print()
     print(format_table(report))
     print()
     for verdict in verdicts:
         print(verdict.line())
-    summary = _summary(lab, impl, quick, started, plan, spec, report, verdicts)
+    summary = _summary(lab, impl, quick, started, plan, spec, variants, report, verdicts)
     write_summary(folder, summary)
     print(f"\nreport: {_shown(folder, root)}  (report.html, summary.json, locust_*.csv)")
     passed = all(v.passed for v in verdicts)
     print("SLOs met" if passed else "SLO breached: see FAIL above")
     return 0 if passed else 1
+
+
+def _run_variant(
+    lab: Lab, plan: LoadPlan, variant: compare.Variant, tree: Path, folder: Path, root: Path,
+    impl: str,
+) -> LoadReport:
+    """Run the scenario on a fresh stack; a compared variant reports into its own subfolder."""
+    if variant.name:
+        folder = folder / variant.name
+        folder.mkdir()
+    with Stack(variant.spec, tree=tree, extra_env=variant.env) as stack:
+        print(
+            f"lab {lab.tag} load{variant.label('')}: {plan.users} users for {plan.run_time_s} s "
+            f"against {stack.base_url} ({impl})",
+            file=sys.stderr,
+        )
+        _run_headless(plan, stack.base_url, folder, root)
+    return read_report(folder)
 
 
 def _check_slo_keys(lab: Lab) -> None:
@@ -316,7 +330,7 @@ def _shown(folder: Path, root: Path) -> str:
 
 def _summary(
     lab: Lab, impl: str, quick: bool, started: datetime, plan: LoadPlan, spec: StackSpec,
-    report: LoadReport, verdicts: list[Verdict],
+    variants: list[compare.Variant], report: LoadReport, verdicts: list[Verdict],
 ) -> dict[str, Any]:
     """Everything a notebook or a grader needs to know about the run, as JSON."""
     return {
@@ -330,6 +344,9 @@ def _summary(
         "spawn_rate": plan.spawn_rate,
         "scenario": plan.scenario.name,
         "stack": spec.as_dict(),
+        "compared": [
+            {"name": v.name, "stack": v.spec.as_dict(), "env": v.env} for v in variants if v.name
+        ],
         "total": stats_json(report.total),
         "endpoints": [stats_json(s) for s in report.endpoints],
         "slo": [
