@@ -155,7 +155,8 @@ class PostgresServer(ManagedProcess):
     def _template(self) -> Path:
         """Return a cached, freshly initdb'ed cluster for this PostgreSQL version."""
         key = "".join(c if c.isalnum() else "-" for c in server_version())
-        template = cache_root() / f"pg-template-{key}"
+        # v1: bump when the initdb options below change, so old caches are not reused.
+        template = cache_root() / f"pg-template-v1-{key}"
         if (template / "PG_VERSION").exists():
             return template
         work = self.data_dir.parent / "initdb"

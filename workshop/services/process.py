@@ -218,9 +218,7 @@ class ManagedProcess:
 
     def failure(self, what: str) -> ServiceError:
         """A ServiceError that says what went wrong and shows the log tail."""
-        return ServiceError(
-            f"{self.name} {what}; last lines of {self.log_path}:\n{self.log_tail()}"
-        )
+        return ServiceError(f"{self.name} {what}; the end of its log:\n{self.log_tail()}")
 
     def __repr__(self) -> str:
         state = "running" if self.is_running() else "stopped"

@@ -49,7 +49,7 @@ class S3Server(ManagedProcess):
     """An S3 server with the `photoapp` bucket; `kind` says which implementation runs."""
 
     role: ClassVar[str] = "s3"
-    ready_timeout: ClassVar[float] = 30.0
+    ready_timeout: ClassVar[float] = 60.0
 
     def __init__(self, name: str, scratch: Path, *, detached: bool = False) -> None:
         super().__init__(name, scratch, detached=detached)

@@ -34,10 +34,15 @@ class Scratch:
     def __init__(self, root: Path, detached: bool = False) -> None:
         root.mkdir(parents=True, exist_ok=True)
         clean_stale(root)
-        # Short ids keep paths well under the 107-byte limit of Unix socket names.
-        self.id = time.strftime("%m%d-%H%M%S-") + secrets.token_hex(2)
-        self.path = root / self.id
-        self.path.mkdir(mode=0o755)
+        while True:
+            # Short ids keep paths short (Unix socket names are limited to 107 bytes).
+            self.id = time.strftime("%m%d-%H%M%S-") + secrets.token_hex(3)
+            self.path = root / self.id
+            try:
+                self.path.mkdir(mode=0o755)
+                break
+            except FileExistsError:
+                continue
         self._owner: dict[str, Any] = {
             "owner_pid": os.getpid(),
             "owner_started": start_time(os.getpid()),
