@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workshop.report import read_report, stats_json
-from workshop.slo import judge
+from workshop.slo import Verdict, judge
 
 STATS_COLUMNS = [
     "Type", "Name", "Request Count", "Failure Count", "Median Response Time",
@@ -55,6 +55,33 @@ TOTAL = Row("", "Aggregated", 2460, 6, 41.0, 8, 200, 900)
 def write_report(folder: Path, rows: list[Row] = ROWS, total: Row = TOTAL,
                  seconds: int = 20) -> Path:
     """Write locust_stats.csv, locust_stats_history.csv and summary.json into `folder`."""
+    _write_locust_files(folder, rows, total, seconds)
+    report = read_report(folder)
+    summary = _summary(seconds, stats_json(report.total), [stats_json(s) for s in report.endpoints],
+                       judge(SLO, report))
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    return folder
+
+
+def write_compared_report(folder: Path, names: tuple[str, ...] = ("flask", "gunicorn"),
+                          seconds: int = 20) -> Path:
+    """Write a report that compares setups: one subfolder of Locust files per setup."""
+    endpoints: list[dict[str, object]] = []
+    for n, name in enumerate(names, 1):
+        faster = [replace(row, rps=row.rps * n) for row in ROWS]  # each setup a bit faster
+        _write_locust_files(folder / name, faster, replace(TOTAL, rps=TOTAL.rps * n), seconds)
+        report = read_report(folder / name)
+        endpoints += [{**stats_json(s), "name": f"{s.name} ({name})"} for s in report.endpoints]
+        endpoints.append({**stats_json(report.total), "name": f"Aggregated ({name})"})
+    summary = _summary(seconds, stats_json(read_report(folder / names[0]).total), endpoints,
+                       judge(SLO, read_report(folder / names[0])))
+    summary["compared"] = [{"name": name, "stack": {}, "env": {}} for name in names]
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    return folder
+
+
+def _write_locust_files(folder: Path, rows: list[Row], total: Row, seconds: int) -> None:
+    """Write the two CSV files Locust writes with --csv and --csv-full-history."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "locust_stats.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -69,13 +96,16 @@ def write_report(folder: Path, rows: list[Row] = ROWS, total: Row = TOTAL,
             share = second / seconds  # totals grow through the run, like a real one
             for row in [*rows, total]:
                 writer.writerow([_cell(v) for v in _history_line(row, second, share)])
-    report = read_report(folder)
-    verdicts = judge(SLO, report)
-    summary = {
+
+
+def _summary(seconds: int, total: dict[str, object], endpoints: list[dict[str, object]],
+             verdicts: list[Verdict]) -> dict[str, object]:
+    """A summary.json shaped like the one `workshop load` writes."""
+    return {
         "lab": 1, "title": "Single box", "impl": "reference", "quick": True,
         "started": "2026-11-21T21:00:00+00:00", "duration_s": seconds, "users": 10,
-        "total": stats_json(report.total),
-        "endpoints": [stats_json(s) for s in report.endpoints],
+        "total": total,
+        "endpoints": endpoints,
         "slo": [
             {"name": v.name, "passed": v.passed, "measured": v.measured, "target": v.target,
              "explanation": v.explanation}
@@ -83,8 +113,6 @@ def write_report(folder: Path, rows: list[Row] = ROWS, total: Row = TOTAL,
         ],
         "passed": all(v.passed for v in verdicts),
     }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
-    return folder
 
 
 def _cell(value: object) -> object:
