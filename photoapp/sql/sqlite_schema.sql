@@ -1,11 +1,21 @@
 -- Lab 01: the SQLite schema. Your task is in labs/01-single-box/README.md,
 -- section "Step 1: the schema".
 --
+-- SqliteRepository runs this file every time it starts: write every statement so that
+-- running it twice changes nothing (CREATE TABLE IF NOT EXISTS, CREATE INDEX IF NOT EXISTS).
+-- Store times as UTC ISO 8601 text, e.g. 2010-10-06T12:00:00+00:00.
+--
 -- TODO(lab 01): four tables
 --   users   (id, username UNIQUE, password_hash, created_at)
 --   photos  (id, user_id -> users, caption, image_key, thumbnail_key, content_type,
 --            width, height, created_at)
---   follows (follower_id, followee_id)  one row per pair: a PRIMARY KEY makes a double
---                                       follow impossible
---   likes   (user_id, photo_id)         the same idea; deleting a photo deletes its likes
--- TODO(lab 01): the indexes the feed and profile queries need.
+--            ids must never be reused, even after the newest photo is deleted:
+--            INTEGER PRIMARY KEY AUTOINCREMENT
+--   follows (follower_id, followee_id, created_at)
+--            one row per pair: a PRIMARY KEY (follower_id, followee_id) makes a double
+--            follow impossible
+--   likes   (user_id, photo_id, created_at)
+--            the same idea; deleting a photo deletes its likes:
+--            photo_id ... REFERENCES photos (id) ON DELETE CASCADE
+-- TODO(lab 01): the indexes the feed, profile and like-count queries need
+--            (which columns does each WHERE clause look up?).

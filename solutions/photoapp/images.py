@@ -64,9 +64,12 @@ def _decode(data: bytes) -> Image.Image:
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:
-    """Re-encode pixels only: no EXIF, GPS or other metadata is copied."""
+    """Re-encode pixels only: no EXIF, GPS, XMP or comment is copied; the colour profile is."""
+    icc_profile = image.info.get("icc_profile")  # colours, not secrets: keep it
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
+        icc_profile = None  # it described the old colour space (CMYK, say)
     out = io.BytesIO()
-    image.save(out, format=image_format, quality=85)
+    # Pillow copies a JPEG's comment into the new file unless told otherwise: comment=b"".
+    image.save(out, format=image_format, quality=85, comment=b"", icc_profile=icc_profile)
     return out.getvalue()

@@ -1,0 +1,1 @@
+"""Test-side helpers shared by the test folders: image factories and an API client."""
