@@ -11,19 +11,20 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable
-from types import TracebackType
+from typing import TYPE_CHECKING
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo  # the type of start_response's exc_info (typing only)
 
 HEADER = "X-Request-ID"
 ENVIRON_KEY = "HTTP_X_REQUEST_ID"  # how WSGI spells the request header X-Request-ID
-SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | None
+SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # used with fullmatch: nothing else
 
 
 def request_id_for(incoming: str | None) -> str:
     """Keep a sane incoming id, otherwise make a fresh random one."""
-    if incoming and SANE_ID.match(incoming):
+    if incoming and SANE_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
 
@@ -40,7 +41,7 @@ class RequestIdMiddleware:
         environ[ENVIRON_KEY] = request_id  # the app sees the same id in request.headers
 
         def start_with_id(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo = None
+            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
         ) -> Callable[[bytes], object]:
             headers = [(k, v) for k, v in headers if k.lower() != HEADER.lower()]
             headers.append((HEADER, request_id))
