@@ -24,6 +24,12 @@ The merged total counts every request of every run, so failure ratios are exact,
 the worst variant's throughput and latencies, so a plain SLO such as max_p95_ms holds for each.
 Back to back on one machine, minutes apart, is as close as two runs can get: noisy laptops make
 figures from another day useless, while the ratio of two neighbouring runs is stable.
+
+A variant may also inject a fault during its run (see workshop/faults.py), lab 04's chaos run:
+
+    [[lab.load.compare]]
+    name = "chaos"
+    fault = { kill = "app1", at = 0.33, restart_at = 0.5 }
 """
 
 from __future__ import annotations
@@ -34,12 +40,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workshop.faults import Fault
 from workshop.manifest import Lab, ManifestError
 from workshop.report import AGGREGATED, EndpointStats, LoadReport
 from workshop.services import StackSpec
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,30}$")  # it becomes a folder name under reports/
-VARIANT_KEYS = {"name", "stack", "env"}
+VARIANT_KEYS = {"name", "stack", "env", "fault"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Variant:
     name: str
     spec: StackSpec
     env: dict[str, str] = field(default_factory=dict)
+    fault: Fault | None = None  # a server killed (and restarted) during the run
 
     def label(self, what: str) -> str:
         """Name an endpoint of this variant's run: "GET /api/feed (gunicorn)"."""
@@ -76,7 +84,9 @@ def _variant(entry: Any, lab: Lab, where: str) -> Variant:
         raise ManifestError(f"{where}: each variant is a table {{ name = ..., stack = {{...}} }}")
     unknown = sorted(set(entry) - VARIANT_KEYS)
     if unknown:
-        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}; use name, stack, env")
+        raise ManifestError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; use name, stack, env, fault"
+        )
     name = str(entry["name"])
     if not NAME.match(name):
         raise ManifestError(f"{where}: variant name {name!r} must be a-z, 0-9, - or _")
@@ -85,7 +95,8 @@ def _variant(entry: Any, lab: Lab, where: str) -> Variant:
     if bad:
         raise ManifestError(f"{where}: variant {name!r}: env holds PHOTOAPP_* = \"text\": {bad}")
     spec = StackSpec.from_manifest({**lab.stack, **dict(entry.get("stack", {}))})
-    return Variant(name, spec, env)
+    fault = Fault.from_table(entry["fault"], f"{where}, {name!r}") if "fault" in entry else None
+    return Variant(name, spec, env, fault)
 
 
 def merge(runs: Sequence[tuple[Variant, LoadReport]]) -> LoadReport:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workshop import compare, manifest
+from workshop import compare, faults, manifest
 from workshop.manifest import Lab, ManifestError
 from workshop.report import (
     PREFIX,
@@ -160,7 +160,10 @@ def _run_variant(
     if variant.name:
         folder = folder / variant.name
         folder.mkdir()
-    with Stack(variant.spec, tree=tree, extra_env=variant.env) as stack:
+    with (
+        Stack(variant.spec, tree=tree, extra_env=variant.env) as stack,
+        faults.injected(variant.fault, stack, plan.run_time_s, folder),
+    ):
         print(
             f"lab {lab.tag} load{variant.label('')}: {plan.users} users for {plan.run_time_s} s "
             f"against {stack.base_url} ({impl})",

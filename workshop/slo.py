@@ -5,12 +5,17 @@ Each key of [lab.slo] names one check in CHECKS. A plain number judges all reque
     max_failure_ratio = 0.01   # at most 1 % of requests may fail
     max_p95_ms = 1500          # 95 % of requests answered within 1.5 s
     min_rps = 5                # at least 5 requests per second over the run
+    max_get_failure_ratio = 0.002  # at most 0.2 % of GET requests may fail (lab 04's failover)
 
 Comparisons measure two endpoints of the same run, because these machines are too noisy to
 compare with a figure remembered from another day. The scenario names the two sides:
 
     max_p95_ratio = { endpoint = "GET /api/feed (cached)", baseline = "GET /api/feed", max = 0.5 }
     min_rps_ratio = { endpoint = "GET /api/feed (2 apps)", baseline = "GET /api/feed", min = 1.6 }
+
+A list of such tables judges several comparisons of one kind, one verdict each:
+
+    min_rps_ratio = [{ endpoint = ..., baseline = ..., min = 0.8 }, { ... }]
 
 A new kind of SLO is one small function added to CHECKS.
 """
@@ -68,6 +73,17 @@ def max_failure_ratio(report: LoadReport, target: Any) -> Verdict:
                     at_most=True, shape="{:.2%}")
 
 
+def max_get_failure_ratio(report: LoadReport, target: Any) -> Verdict:
+    """At most this share of GET requests may fail: a balancer retries them on another server."""
+    limit = _number("max_get_failure_ratio", target)
+    gets = [s for s in report.endpoints if s.name.startswith("GET ")]
+    requests = sum(s.requests for s in gets)
+    ratio = sum(s.failures for s in gets) / requests if requests else math.nan
+    return _verdict(
+        "max_get_failure_ratio", "failed GET requests", ratio, limit, at_most=True, shape="{:.2%}"
+    )
+
+
 def max_p95_ms(report: LoadReport, target: Any) -> Verdict:
     """95 % of all requests must be answered within this many milliseconds."""
     limit = _number("max_p95_ms", target)
@@ -112,6 +128,7 @@ def min_rps_ratio(report: LoadReport, target: Any) -> Verdict:
 # Every SLO a lab may name in [lab.slo], by key.
 CHECKS: dict[str, Callable[[LoadReport, Any], Verdict]] = {
     "max_failure_ratio": max_failure_ratio,
+    "max_get_failure_ratio": max_get_failure_ratio,
     "max_p95_ms": max_p95_ms,
     "min_rps": min_rps,
     "max_p95_ratio": max_p95_ratio,
@@ -126,4 +143,8 @@ def judge(slo: Mapping[str, Any], report: LoadReport) -> list[Verdict]:
         raise SloError(
             f"[lab.slo] has unknown key(s) {', '.join(unknown)}; known: {', '.join(CHECKS)}"
         )
-    return [CHECKS[name](report, target) for name, target in slo.items()]
+    verdicts = []
+    for name, target in slo.items():
+        for one in target if isinstance(target, list) else [target]:
+            verdicts.append(CHECKS[name](report, one))
+    return verdicts
