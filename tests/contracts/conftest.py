@@ -1,0 +1,68 @@
+"""The adapters each contract runs against. Adding an adapter is one line in a table below.
+
+A factory gets pytest's `request`, so it can ask for any fixture it needs (a scratch folder,
+a PostgreSQL server ...), and returns a fresh, empty adapter. photoapp is imported inside the
+factories: the --impl plugin decides which tree's photoapp that is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+Factory = Callable[[pytest.FixtureRequest], Any]
+
+
+def memory_repository(request: pytest.FixtureRequest) -> Any:
+    """The executable definition of the Repository port."""
+    from photoapp.backends.repository_memory import MemoryRepository
+
+    return MemoryRepository()
+
+
+def sqlite_repository(request: pytest.FixtureRequest) -> Any:
+    """Lab 01: one SQLite file in the test's scratch folder."""
+    from photoapp.backends.repository_sqlite import SqliteRepository
+
+    return SqliteRepository(request.getfixturevalue("tmp_path") / "contract.db")
+
+
+def memory_blob_store(request: pytest.FixtureRequest) -> Any:
+    """The executable definition of the BlobStore port."""
+    from photoapp.backends.blobstore_memory import MemoryBlobStore
+
+    return MemoryBlobStore()
+
+
+def local_blob_store(request: pytest.FixtureRequest) -> Any:
+    """Files in a media folder in the test's scratch folder."""
+    from photoapp.backends.blobstore_local import LocalBlobStore
+
+    return LocalBlobStore(request.getfixturevalue("tmp_path") / "media")
+
+
+REPOSITORIES: dict[str, Factory] = {
+    "memory": memory_repository,
+    "sqlite": sqlite_repository,
+}
+
+BLOB_STORES: dict[str, Factory] = {
+    "memory": memory_blob_store,
+    "local": local_blob_store,
+}
+
+
+@pytest.fixture(params=list(REPOSITORIES))
+def repository(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh, empty Repository of each adapter in turn."""
+    repo = REPOSITORIES[request.param](request)
+    yield repo
+    repo.close()
+
+
+@pytest.fixture(params=list(BLOB_STORES))
+def blob_store(request: pytest.FixtureRequest) -> Any:
+    """A fresh, empty BlobStore of each adapter in turn."""
+    return BLOB_STORES[request.param](request)
