@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("selfcheck", help="reference passes; starters fail for the right reason")
     p.add_argument("--labs", help="e.g. 1 or 1-3 (default: every ready lab)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="also demand that later labs pass when lab N is a starter (see workshop/selfcheck.py)",
+    )
+    p.add_argument("--jobs", type=int, default=1, help="test runs at once (default: 1)")
     p.set_defaults(handler=_selfcheck)
     return parser
 
@@ -214,7 +220,7 @@ def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:
     from workshop.selfcheck import selfcheck
 
     numbers = manifest_module.parse_lab_range(args.labs) if args.labs else None
-    return selfcheck(manifest, numbers)
+    return selfcheck(manifest, numbers, strict=args.strict, jobs=args.jobs)
 
 
 def _default_lab(manifest: Manifest, number: int | None) -> manifest_module.Lab:

@@ -55,13 +55,44 @@ def test_the_answer_is_42():
     assert got == 42, f"expected 42, got {got}"
 '''
 
+# Lab 2 builds on lab 1, as the real labs do: double() calls lab 1's answer().
+LAB2_MANIFEST = """
+[[lab]]
+number = 2
+slug = "02-double"
+title = "Double"
+ready = true
+deliverables = ["photoapp/double.py"]
+tests = "tests/lab02"
+hints = ["Call answer()."]
+"""
+LAB2_FILES = {
+    "labs/02-double/README.md": "# Double\n",
+    "photoapp/double.py": """
+        def double() -> int:
+            raise NotImplementedError("Lab 02: write double() (see labs/02-double/README.md)")
+        """,
+    "solutions/photoapp/double.py": """
+        from photoapp.answer import answer
+
+        def double() -> int:
+            return 2 * answer()
+        """,
+    "tests/lab02/test_double.py": """
+        from photoapp.double import double
+
+        def test_double_is_84():
+            assert double() == 84
+        """,
+}
+
 # Registers the real plugin: `tests` has no __init__.py here, so `tests.plugins.impl` is found in
 # the real repository through PYTHONPATH.
 CONFTEST = 'pytest_plugins = ["tests.plugins.impl"]\n'
 
 
-def make_fake_repo(root: Path, extra_tests: str = "") -> Path:
-    """Write the fake repository under `root` and return it."""
+def make_fake_repo(root: Path, extra_tests: str = "", lab2: bool = False) -> Path:
+    """Write the fake repository under `root` and return it (lab2: a second, dependent lab)."""
     files = {
         "labs/labs.toml": MANIFEST,
         GUIDE: "# The answer\n",
@@ -72,6 +103,9 @@ def make_fake_repo(root: Path, extra_tests: str = "") -> Path:
         "tests/lab01/test_answer.py": GRADED_TESTS + textwrap.dedent(extra_tests),
         "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\nfilterwarnings = error\n",
     }
+    if lab2:
+        files["labs/labs.toml"] = MANIFEST.split("[[lab]]\nnumber = 2")[0] + LAB2_MANIFEST
+        files.update(LAB2_FILES)
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.workshop.fake_repo import GUIDE, SOLUTION, make_fake_repo, workshop
+from tests.workshop.fake_repo import GUIDE, REPO, SOLUTION, make_fake_repo, workshop
 
 FAILING_TEST = '''
 
@@ -127,3 +130,16 @@ def test_load_and_grade_are_wired(repo):
     for command in (["load", "--help"], ["grade", "--help"], ["services", "--help"]):
         done = workshop(repo, *command)
         assert done.returncode == 0, (command, done.stderr)
+
+
+def test_plain_pytest_adds_a_hint_to_a_failing_graded_test(repo):
+    env = dict(os.environ, WORKSHOP_ROOT=str(repo), PYTHONPATH=str(REPO))
+    env.pop("PHOTOAPP_IMPL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/lab01"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    expected = f"Hint: answer() returns 42: the question is in the guide. (see {GUIDE})"
+    assert expected in done.stdout
+    assert f"impl: workspace ({repo.resolve()})" in done.stdout

@@ -71,6 +71,16 @@ def test_a_starter_that_is_the_solution_is_a_breach(tmp_path: Path):
     assert "the starter photoapp/answer.py is the same as the official version" in done.stdout
 
 
+def test_a_later_lab_may_build_on_an_earlier_one_unless_strict(tmp_path: Path):
+    repo = make_fake_repo(tmp_path / "repo", lab2=True)
+    done = workshop(repo, "selfcheck", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "fails alone, earlier labs pass" in done.stdout
+    strict = workshop(repo, "selfcheck", "--strict")
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "lab 02 broke too: test_double.py::test_double_is_84 failed" in strict.stdout
+
+
 def test_selfcheck_of_lab_01_holds():
     """The real lab 01: reference green, starter red for the stub's reason, and alone."""
     env = {k: v for k, v in os.environ.items() if k != "PHOTOAPP_IMPL"}
