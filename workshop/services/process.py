@@ -186,6 +186,8 @@ class ManagedProcess:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(max(0.0, deadline - time.monotonic()))
         kill_group(proc.pid)  # leftovers: workers, backends, a server that ignored the signal
+        if proc.poll() is None:
+            proc.kill()  # in case it left its process group
         proc.wait()
 
     def kill(self) -> None:
@@ -194,6 +196,8 @@ class ManagedProcess:
         if proc is None:
             return
         kill_group(proc.pid)
+        if proc.poll() is None:
+            proc.kill()
         proc.wait()
 
     def log_tail(self, lines: int = 20) -> str:
@@ -256,7 +260,10 @@ def start_all(
                 clash = " (its port was taken)" if server.port_clash() else ""
                 raise server.failure(f"exited with code {code} while starting{clash}")
             if _ready(server):
-                server.after_ready()
+                try:
+                    server.after_ready()
+                except Exception as error:
+                    raise server.failure(f"started, but setting it up failed: {error}") from error
                 pending.remove(server)
                 took = time.monotonic() - server.spawned_at
                 reporter.say(f"{server.name} ready on {server.address} ({took:.1f} s)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +28,7 @@ def http_status(url: str, timeout: float = 1.0) -> int:
         with _opener.open(url, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
+        error.close()
         return int(error.code)
 
 
@@ -109,6 +111,9 @@ class S3Server(ManagedProcess):
     def create_bucket(self, name: str) -> None:
         """Create a bucket unless it exists."""
         client = self.client()
-        existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
-        if name not in existing:
-            client.create_bucket(Bucket=name)
+        try:
+            existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+            if name not in existing:
+                client.create_bucket(Bucket=name)
+        finally:
+            client.close()
