@@ -14,12 +14,6 @@ from tests.lab04.balancer import start_balanced
 from workshop.services import Stack
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register tests.plugins.services (stack_factory) unless tests/conftest.py already did."""
-    if not config.pluginmanager.has_plugin("tests.plugins.services"):
-        config.pluginmanager.import_plugin("tests.plugins.services")
-
-
 @pytest.fixture
 def balanced(
     stack_factory: Callable[..., Stack], impl_tree: Path, tmp_path: Path
