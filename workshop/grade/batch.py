@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,17 +60,25 @@ def grade_class(
         progress = _Progress(say, len(jobs))
         grades: dict[Job, LabGrade] = {}
 
-        def work(job: Job) -> None:
-            progress.started(job)
-            grade = run_job(
+        def run(job: Job, logs: Path) -> LabGrade:
+            return run_job(
                 job,
                 root=root,
                 manifest=manifest,
                 catalog=catalogs[job.lab.number],
                 limits=plan.limits,
                 scratch=scratch / "runs",
-                logs=plan.out / job.submission.student,
+                logs=logs,
             )
+
+        starter = _StarterGrades(run, scratch)
+
+        def work(job: Job) -> None:
+            progress.started(job)
+            if job.handed_in:
+                grade = run(job, plan.out / job.submission.student)
+            else:
+                grade = starter.grade(job.lab)
             grades[job] = grade
             progress.finished(job, grade)
 
@@ -111,6 +120,31 @@ def _merge(out: Path, record: StudentRecord) -> StudentRecord:
     record.labs = {**earlier.labs, **record.labs}
     record.integrated = {**earlier.integrated, **record.integrated}
     return record
+
+
+class _StarterGrades:
+    """The starter's grade per lab, run once and given to every submission without that lab."""
+
+    def __init__(self, run: Callable[[Job, Path], LabGrade], scratch: Path) -> None:
+        self.run = run
+        self.folder = scratch / "starter"
+        self.grades: dict[int, LabGrade] = {}
+        self.lock = threading.Lock()
+
+    def grade(self, lab: Lab) -> LabGrade:
+        """Return a copy of the starter's grade for `lab` (running it the first time)."""
+        # Running the starter rather than writing zeros keeps an empty submission exactly
+        # level with one that handed in the untouched stubs, whatever the tests do.
+        with self.lock:
+            if lab.number not in self.grades:
+                files = self.folder / "files"
+                files.mkdir(parents=True, exist_ok=True)
+                job = Job(Submission("starter", "", files), lab)
+                self.grades[lab.number] = self.run(job, self.folder / "logs")
+            grade = copy.deepcopy(self.grades[lab.number])
+        grade.state, grade.duration = "no files", 0.0
+        grade.note = "none of " + ", ".join(lab.deliverables) + " was handed in"
+        return grade
 
 
 class _Printer:
