@@ -26,6 +26,8 @@ class AppServer(ManagedProcess):
 
     role: ClassVar[str] = "app"
     ready_timeout: ClassVar[float] = 60.0
+    # Stateless: after a few seconds of quick shutdown there is nothing left worth waiting for.
+    stop_timeout: ClassVar[float] = 5.0
 
     def __init__(
         self,

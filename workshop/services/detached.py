@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from workshop.services.errors import ServiceError
-from workshop.services.pids import is_ours, stop_pid
+from workshop.services.pids import is_ours, stop_pids
 from workshop.services.ports import port_answers
 from workshop.services.scratch import remove_folder, repo_root
 from workshop.services.spec import StackSpec
@@ -99,10 +99,16 @@ def stop_detached(state_file: Path | str | None = None, timeout: float = 10.0) -
     if state is None:
         state_path.unlink(missing_ok=True)
         return []
+    servers = state.get("servers", [])
     stopped = []
-    for server in reversed(state.get("servers", [])):
-        if stop_pid(int(server["pid"]), server.get("started"), int(server["signal"]), timeout):
-            stopped.append(str(server["name"]))
+    # Front first (nginx, app servers, workers), then the data servers; each tier at once.
+    for tier in (
+        [s for s in servers if s["role"] in ("nginx", "app", "worker")],
+        [s for s in servers if s["role"] not in ("nginx", "app", "worker")],
+    ):
+        targets = [(int(s["pid"]), s.get("started"), int(s["signal"])) for s in tier]
+        was_running = stop_pids(targets, timeout)
+        stopped += [str(s["name"]) for s in tier if int(s["pid"]) in was_running]
     if state.get("scratch"):
         remove_folder(Path(state["scratch"]))
     state_path.unlink(missing_ok=True)

@@ -61,24 +61,26 @@ def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
         os.killpg(pgid, sig)
 
 
-def stop_pid(pid: int, started: str | None, sig: int, timeout: float) -> bool:
-    """Stop a recorded group leader that is not our child: `sig`, wait, then SIGKILL the group.
+def stop_pids(targets: list[tuple[int, str | None, int]], timeout: float) -> list[int]:
+    """Stop recorded group leaders that are not our children, all at once.
 
-    Returns True when the process was still running and had to be stopped.
+    `targets` holds (pid, start token, stop signal). Each gets its signal, then up to `timeout`
+    seconds, then SIGKILL to its whole group. Returns the pids that were still running.
     """
-    if not is_ours(pid, started):
-        return False
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        return False
+    running = []
+    for pid, started, sig in targets:
+        if is_ours(pid, started):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+                running.append(pid)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and is_alive(pid):
+    while time.monotonic() < deadline and any(is_alive(pid) for pid in running):
         time.sleep(0.05)
-    # Every server was started in its own session, so its group id is its pid: SIGKILL takes
-    # its workers (gunicorn, postgres backends, rq work horses) too.
-    kill_group(pid)
+    for pid in running:
+        # Every server was started in its own session, so its group id is its pid: SIGKILL
+        # takes its workers (gunicorn, postgres backends, rq work horses) too.
+        kill_group(pid)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and is_alive(pid):
+    while time.monotonic() < deadline and any(is_alive(pid) for pid in running):
         time.sleep(0.05)
-    return True
+    return running

@@ -67,6 +67,7 @@ class ManagedProcess:
     listens: ClassVar[bool] = True  # False for servers without a port (RQ workers)
     stop_signal: int = signal.SIGTERM
     ready_timeout: ClassVar[float] = 30.0
+    stop_timeout: ClassVar[float] = 10.0  # grace after the stop signal, then SIGKILL
 
     def __init__(self, name: str, scratch: Path, *, detached: bool = False) -> None:
         self.name = name
@@ -168,7 +169,7 @@ class ManagedProcess:
             raise ServiceError(f"{self.name}: port {self.port} is taken by another program")
         start_all([self], reporter or Reporter(quiet=True), timeout=timeout, new_ports=False)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float | None = None) -> None:
         """Stop the server: its stop signal, a grace period, then SIGKILL to its whole group."""
         stop_all([self], timeout)
 
@@ -276,13 +277,13 @@ def start_all(
             time.sleep(0.05)
 
 
-def stop_all(servers: Sequence[ManagedProcess], timeout: float = 10.0) -> None:
+def stop_all(servers: Sequence[ManagedProcess], timeout: float | None = None) -> None:
     """Stop several servers at once: signal them all, then wait for each (SIGKILL when late)."""
     for server in servers:
         server.send_stop_signal()
-    deadline = time.monotonic() + timeout
+    began = time.monotonic()
     for server in servers:
-        server.wait_stopped(deadline)
+        server.wait_stopped(began + (server.stop_timeout if timeout is None else timeout))
 
 
 def _ready(server: ManagedProcess) -> bool:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workshop.services.pids import is_ours, start_time, stop_pid
+from workshop.services.pids import is_ours, start_time, stop_pids
 
 OWNER_FILE = "owner.json"
 
@@ -102,13 +102,12 @@ def is_stale(folder: Path) -> bool:
 
 def stop_recorded(folder: Path, timeout: float = 5.0) -> list[str]:
     """Stop the recorded servers of a folder that are still alive; return their names."""
-    owner = _load(folder) or {}
-    stopped = []
-    for child in reversed(owner.get("children", [])):
-        sig = int(child.get("signal", signal.SIGTERM))
-        if stop_pid(int(child["pid"]), child.get("started"), sig, timeout):
-            stopped.append(str(child["name"]))
-    return stopped
+    children = (_load(folder) or {}).get("children", [])
+    targets = [
+        (int(c["pid"]), c.get("started"), int(c.get("signal", signal.SIGTERM))) for c in children
+    ]
+    was_running = stop_pids(targets, timeout)
+    return [str(c["name"]) for c in children if int(c["pid"]) in was_running]
 
 
 def remove_folder(folder: Path) -> None:
