@@ -211,6 +211,21 @@ def s3_bucket(s3_server: S3Bucket) -> Iterator[S3Bucket]:
 
 
 @pytest.fixture
+def signing_s3_bucket(s3_bucket: S3Bucket) -> S3Bucket:
+    """An empty bucket on a server that checks signatures and presigned-URL expiry (MinIO).
+
+    moto checks neither, so with moto the test is skipped and says why: the one exception to
+    "a missing server is an error", because moto is a complete stand-in for everything else.
+    """
+    if not s3_bucket.verifies_signatures:
+        pytest.skip(
+            "needs a real MinIO (moto does not verify signatures or presigned-URL expiry): "
+            "put a `minio` binary on PATH or set PHOTOAPP_TEST_S3_URL (compose/README.md)"
+        )
+    return s3_bucket
+
+
+@pytest.fixture
 def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Stack]]:
     """Start Stacks on the tree under test (or `tree=`); all are stopped after the test.
 

@@ -69,3 +69,15 @@ def test_external_servers_are_used_when_named(tmp_path: Path, redis_server: obje
         timeout=100,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_signing_bucket_is_minio_or_says_why(request: pytest.FixtureRequest) -> None:
+    from tests.plugins.services import S3Bucket
+
+    s3 = request.getfixturevalue("s3_server")
+    assert isinstance(s3, S3Bucket)
+    if s3.verifies_signatures:
+        assert request.getfixturevalue("signing_s3_bucket") is s3
+    else:
+        with pytest.raises(pytest.skip.Exception, match="needs a real MinIO"):
+            request.getfixturevalue("signing_s3_bucket")
