@@ -29,6 +29,13 @@ def sqlite_repository(request: pytest.FixtureRequest) -> Any:
     return SqliteRepository(request.getfixturevalue("tmp_path") / "contract.db")
 
 
+def postgres_repository(request: pytest.FixtureRequest) -> Any:
+    """Lab 03: a fresh, empty database on the session's PostgreSQL server."""
+    from photoapp.backends.repository_postgres import PostgresRepository
+
+    return PostgresRepository(request.getfixturevalue("postgres_url"))
+
+
 def memory_blob_store(request: pytest.FixtureRequest) -> Any:
     """The executable definition of the BlobStore port."""
     from photoapp.backends.blobstore_memory import MemoryBlobStore
@@ -46,6 +53,7 @@ def local_blob_store(request: pytest.FixtureRequest) -> Any:
 REPOSITORIES: dict[str, Factory] = {
     "memory": memory_repository,
     "sqlite": sqlite_repository,
+    "postgres": postgres_repository,
 }
 
 BLOB_STORES: dict[str, Factory] = {
