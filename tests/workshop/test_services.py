@@ -280,3 +280,16 @@ def test_a_port_taken_before_spawn_is_avoided(
             StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path, quiet=True
         ) as stack:
             assert stack.redis is not None and stack.redis.port != port
+
+
+def test_minio_is_preferred_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workshop.services import s3
+
+    monkeypatch.setattr(s3, "optional", lambda name: "/opt/bin/minio" if name == "minio" else None)
+    server = s3.S3Server("s3", tmp_path)
+    assert server.kind == "minio" and server.verifies_signatures
+    argv = server.command()
+    assert argv[:2] == ["/opt/bin/minio", "server"] and argv[-2:] == ["--address", server.address]
+    env = server.environment()
+    assert env["MINIO_ROOT_USER"] == server.access_key
+    assert env["MINIO_ROOT_PASSWORD"] == server.secret_key and len(server.secret_key) >= 8

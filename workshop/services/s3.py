@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from workshop.services.binaries import optional
-from workshop.services.ports import HOST, port_answers
+from workshop.services.ports import HOST, free_port, port_answers
 from workshop.services.process import ManagedProcess
 
 BUCKET = "photoapp"
@@ -63,24 +63,17 @@ class S3Server(ManagedProcess):
         self.secret_key = SECRET_KEY
         self.bucket = BUCKET
         self.region = REGION
-        self.console_port = 0
 
     def command(self) -> list[str]:
         """minio server or python -m moto.server, on loopback."""
         if self.minio:
-            from workshop.services.ports import free_port
-
-            self.console_port = self.console_port or free_port()
+            # The console is off (MINIO_BROWSER, see environment); should a version still bind
+            # its port, give it a free loopback one rather than a random public one.
+            console = f"{HOST}:{free_port()}"
             return [
-                self.minio,
-                "server",
-                str(self.folder / "data"),
-                "--quiet",
-                "--address",
-                self.address,
-                "--console-address",
-                f"{HOST}:{self.console_port}",
-            ]
+                self.minio, "server", str(self.folder / "data"),
+                "--console-address", console, "--address", self.address,
+            ]  # fmt: skip
         return [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)]
 
     def environment(self) -> dict[str, str]:
