@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def gunicorn(stack_factory: Callable[..., Stack]) -> Callable[..., Stack]:
+def gunicorn(stack_factory: Callable[..., Stack], tmp_path: Path) -> Callable[..., Stack]:
     """Start Gunicorn app servers: gunicorn(servers=1, **PHOTOAPP_settings); stopped after.
 
     Two workers of two threads each unless a test says otherwise: enough to be real, few
@@ -32,7 +32,7 @@ def gunicorn(stack_factory: Callable[..., Stack]) -> Callable[..., Stack]:
     def start(servers: int = 1, **settings: str) -> Stack:
         settings = {"workers": "2", "threads": "2", **settings}
         env = {f"PHOTOAPP_{name.upper()}": value for name, value in settings.items()}
-        return start_gunicorn(stack_factory, servers, env)
+        return start_gunicorn(stack_factory, tmp_path / "stacks", servers, env)
 
     return start
 

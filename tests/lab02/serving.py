@@ -37,15 +37,27 @@ def raise_if_stub(output: str) -> None:
 
 
 def start_gunicorn(
-    stack_factory: Callable[..., Stack], servers: int = 1, env: Mapping[str, str] | None = None
+    stack_factory: Callable[..., Stack],
+    run_dir: Path,
+    servers: int = 1,
+    env: Mapping[str, str] | None = None,
 ) -> Stack:
-    """Start `servers` Gunicorn app servers of the tree under test on one shared database."""
+    """Start `servers` Gunicorn app servers of the tree under test on one shared database.
+
+    The stack's folder (logs included) stays under `run_dir`: when a server cannot start, the
+    stub error may be far above the end of its log that the ServiceError shows.
+    """
     try:
         return stack_factory(
-            StackSpec(app_servers=servers, app_server="gunicorn"), extra_env=dict(env or {})
+            StackSpec(app_servers=servers, app_server="gunicorn"),
+            extra_env=dict(env or {}),
+            run_dir=run_dir,
+            keep_scratch=True,
         )
     except ServiceError as error:
         raise_if_stub(str(error))
+        for log in sorted(run_dir.rglob("app*.log")):
+            raise_if_stub(log.read_text(errors="replace"))
         raise
 
 
