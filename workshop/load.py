@@ -8,6 +8,7 @@ next to Locust's CSV and HTML report under reports/labNN-<time>/.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import signal
@@ -133,10 +134,14 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
     tree = resolve_impl(impl, root)
     folder = _new_report_folder(root, lab)
     started = datetime.now(UTC)
-    if ui:
-        with Stack(variants[-1].spec, tree=tree, extra_env=variants[-1].env) as stack:
-            return _run_ui(plan, stack.base_url, folder, root)
-    runs = [(v, _run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
+    try:
+        if ui:
+            with Stack(variants[-1].spec, tree=tree, extra_env=variants[-1].env) as stack:
+                return _run_ui(plan, stack.base_url, folder, root)
+        runs = [(v, _run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
+    except BaseException:
+        _remove_if_empty(folder)  # a stack that failed to start leaves no empty report behind
+        raise
     report = compare.merge(runs)
     verdicts = judge(lab.slo, report)
     print()
@@ -195,6 +200,12 @@ def _new_report_folder(root: Path, lab: Lab) -> Path:
         except FileExistsError:
             n += 1
             folder = base.with_name(f"{base.name}-{n}")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Delete a report folder nothing was written to."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # refuses a folder that holds anything
 
 
 def _locust(plan: LoadPlan, host: str, folder: Path) -> list[str]:
