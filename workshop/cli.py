@@ -231,4 +231,3 @@ def _default_lab(manifest: Manifest, number: int | None) -> manifest_module.Lab:
     if not ready:
         raise ManifestError("no lab is ready yet")
     return ready[-1]
-

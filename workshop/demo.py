@@ -68,9 +68,7 @@ def run(manifest: Manifest, number: int | None, port: int | None, seed: bool) ->
 
 
 @contextlib.contextmanager
-def _serve(
-    tree: Path, lab: Lab | None, port: int | None, scratch: Path | None
-) -> Iterator[Served]:
+def _serve(tree: Path, lab: Lab | None, port: int | None, scratch: Path | None) -> Iterator[Served]:
     """Serve `tree` with lab's stack (one Flask process when embedded)."""
     spec = StackSpec.from_manifest(lab.stack if lab else None)
     if spec == StackSpec() or lab is None:
@@ -200,4 +198,3 @@ def _wait_for_ctrl_c(served: Served) -> None:
             time.sleep(1)
         raise ServiceError("the app stopped by itself; see its log above")
     print("\nStopping ...")
-

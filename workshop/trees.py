@@ -170,9 +170,7 @@ def tree_info(path: Path) -> dict[str, object]:
     return loaded
 
 
-def fingerprint(
-    base: str, overlays: Mapping[int, Path], root: Path, manifest: Manifest
-) -> str:
+def fingerprint(base: str, overlays: Mapping[int, Path], root: Path, manifest: Manifest) -> str:
     """Return a hash of everything a tree is built from: names, sizes and mtimes of files."""
     digest = hashlib.sha1(f"{TREE_FORMAT}|{base}|{root}".encode())
     sources = [root / part for part in manifest.app_parts()] + [root / manifest_module.MANIFEST]

@@ -38,8 +38,10 @@ def test_a_stub_failure_is_the_right_reason(manifest):
         (_result("passed"), "passes on the starter"),
         (_result("skipped", "no server"), "skipped (no server) instead of failing"),
         (_result("failed", "expected 201, got 500"), "fails for another reason: expected 201"),
-        (_result("failed", "NotImplementedError: Lab 03: x (see labs/03-postgresql/README.md)"),
-         "names Lab 03, not Lab 01"),
+        (
+            _result("failed", "NotImplementedError: Lab 03: x (see labs/03-postgresql/README.md)"),
+            "names Lab 03, not Lab 01",
+        ),
         (_result("failed", "NotImplementedError: Lab 01: write x"), "does not point to the guide"),
     ],
 )
