@@ -147,8 +147,11 @@ def test_a_killed_owner_takes_its_servers_along_and_is_cleaned_next_time(
     assert wait_gone(json.loads(pid_file.read_text())) == []
     leftovers = list(run.iterdir())
     assert len(leftovers) == 1 and (leftovers[0] / OWNER_FILE).exists()
+    # pytest's tmp_path is root-only, so as root the cluster's data went to a /tmp folder
+    extra = json.loads((leftovers[0] / OWNER_FILE).read_text())["extra_dirs"]
     assert clean_stale(run) == leftovers
     assert list(run.iterdir()) == []
+    assert not any(Path(folder).exists() for folder in extra)
 
 
 def test_a_stale_folder_has_its_live_servers_stopped(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from workshop.services.binaries import postgres_bindir
 from workshop.services.errors import ServiceError
 from workshop.services.ports import HOST, port_answers
 from workshop.services.process import ManagedProcess, Reporter
+from workshop.services.scratch import Scratch
 
 DATABASE = "photoapp"
 SUPERUSER = "postgres"
@@ -110,18 +111,27 @@ class PostgresServer(ManagedProcess):
         self.bindir = postgres_bindir()
         self.account = server_account()
         self.reporter = reporter or Reporter(quiet=True)
+        self.home_scratch: Scratch | None = None
         self.data_dir = self._data_home(record_dir) / "data"
 
     def _data_home(self, record_dir: Callable[[Path], None] | None) -> Path:
-        """Return a folder the server account can reach (a private /tmp one if needed)."""
+        """Return a folder the server account can reach (one under /tmp if need be)."""
         if self.account is None or _reachable_by(self.scratch, *self.account):
             return self.folder
-        # e.g. pytest's tmp_path is under a root-only folder: put the data in /tmp instead.
-        home = Path(tempfile.mkdtemp(prefix=f"workshop-{self.name}-"))
-        os.chmod(home, 0o755)
+        # e.g. pytest's tmp_path sits in a root-only folder. The /tmp folder gets its own owner
+        # file, so a killed run's data there is cleaned up like any scratch folder.
+        root = Path(tempfile.gettempdir()) / "workshop-postgres"
+        root.mkdir(mode=0o755, exist_ok=True)
+        self.home_scratch = Scratch(root, detached=self.detached)
         if record_dir is not None:
-            record_dir(home)
-        return home
+            record_dir(self.home_scratch.path)
+        return self.home_scratch.path
+
+    def spawn(self) -> None:
+        """Start the server, recording it in the /tmp data folder's owner file too."""
+        super().spawn()
+        if self.home_scratch is not None and self.pid is not None:
+            self.home_scratch.record_child(self.name, self.pid, self.started, self.stop_signal)
 
     def dsn(self, database: str = DATABASE) -> str:
         """The connection URL of a database on this server."""
