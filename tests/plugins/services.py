@@ -1,5 +1,15 @@
 """Real servers for tests: PostgreSQL, Redis, S3 (session-scoped, cleaned after each test), stacks.
 
+    postgres_server  session: PostgresHandle (.url, .dsn(db), .create_database, .drop_database)
+    postgres_url     a fresh, empty database for one test (dropped afterwards)
+    redis_server     session: RedisHandle (.url)
+    redis_url        Redis, flushed before and after the test
+    s3_server        session: S3Bucket (endpoint, keys, bucket, kind, verifies_signatures)
+    s3_bucket        the bucket, emptied before and after the test; .env() gives PHOTOAPP_S3_*
+    signing_s3_bucket  the same on MinIO only (moto checks no signatures): skips, saying why
+    stack_factory    stack_factory(spec, tree=None, extra_env=None) starts a Stack on the tree
+                     under test (impl_tree); every stack is stopped after the test
+
 Set PHOTOAPP_TEST_DATABASE_URL, PHOTOAPP_TEST_REDIS_URL or PHOTOAPP_TEST_S3_URL (with
 PHOTOAPP_TEST_S3_ACCESS_KEY / _SECRET_KEY) to use servers you run yourself, e.g. with compose/.
 A missing server binary is an error naming its install command, never a skip.
