@@ -62,11 +62,12 @@ def _report_lab(lab: Lab, found: list[TestResult]) -> bool:
     for result in found:
         name = result.nodeid.removeprefix(lab.tests_dir + "/")
         mark = {"passed": PASS, "skipped": SKIP}.get(result.outcome, FAIL)
-        print(f"  {mark} {name:<{NAME_WIDTH}} {result.duration:6.2f}s")
-        if result.outcome in ("failed", "error"):
-            if result.message and result.message == last_reason:
-                print("      (the same reason as above)")
-                continue
+        failed = result.outcome in ("failed", "error")
+        # A starter fails every test with the same stub: say it once, not sixty times.
+        same = failed and bool(result.message) and result.message == last_reason
+        suffix = "  (the same reason)" if same else ""
+        print(f"  {mark} {name:<{NAME_WIDTH}} {result.duration:6.2f}s{suffix}")
+        if failed and not same:
             last_reason = result.message
             print(f"      {result.message or 'failed without a message: see the log'}")
             hint = result.hint or f"`workshop hint {lab.number}` gives the lab's hints"

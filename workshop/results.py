@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # readers of results (the CLI, the grader) need not pay for i
 
 ENV = "WORKSHOP_RESULTS"
 _LAB_FOLDER = re.compile(r"(?:^|/)lab(\d\d)(?:/|$)")
+_PLACE = re.compile(r'File "([^"]+)", line (\d+)')
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class ResultsWriter:
                 report.nodeid or "collection",
                 {
                     "outcome": "error",
-                    "message": "could not collect: " + _last_line(str(report.longrepr)),
+                    "message": "could not import the tests: " + _import_error(str(report.longrepr)),
                     "details": str(report.longrepr)[-20000:],
                     "lab": lab_of(report.nodeid),
                     "hint": "",
@@ -152,10 +153,18 @@ def _skip_reason(report: pytest.TestReport) -> str:
     return ""
 
 
-def _last_line(text: str) -> str:
-    """Return the last non-empty line of a text (where Python puts the error)."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else ""
+def _import_error(text: str) -> str:
+    """Return the error of a failed import with the file and line it points to."""
+    lines = [line.removeprefix("E").strip() for line in text.splitlines() if line.strip()]
+    error = lines[-1] if lines else "unknown error"
+    places = _PLACE.findall(text)
+    if places:
+        path, line = places[-1]
+        tree = os.environ.get("WORKSHOP_IMPL_TREE", "")
+        if tree and path.startswith(tree.rstrip("/") + "/"):
+            path = path[len(tree.rstrip("/")) + 1 :]  # as the student knows it: photoapp/...
+        error = f"{error} ({path}, line {line})"
+    return error[:300]
 
 
 def pytest_configure(config: pytest.Config) -> None:

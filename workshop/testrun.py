@@ -31,7 +31,11 @@ class TestRun:
     @property
     def crashed(self) -> bool:
         """Tell whether pytest itself failed (usage error, internal error, interrupted)."""
-        return self.returncode not in (0, 1, 5) or (self.returncode == 1 and not self.results)
+        if self.returncode in (0, 5):  # all passed, or no tests collected
+            return False
+        # 1: tests failed; 2: interrupted, e.g. a test file that could not be imported, which
+        # the results record. Anything else (usage error, internal error, killed) is a crash.
+        return self.returncode not in (1, 2) or not self.results
 
 
 def run_pytest(

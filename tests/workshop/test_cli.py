@@ -143,3 +143,14 @@ def test_plain_pytest_adds_a_hint_to_a_failing_graded_test(repo):
     expected = f"Hint: answer() returns 42: the question is in the guide. (see {GUIDE})"
     assert expected in done.stdout
     assert f"impl: workspace ({repo.resolve()})" in done.stdout
+
+
+def test_check_reports_a_deliverable_that_does_not_import(repo):
+    (repo / "photoapp" / "answer.py").write_text("def answer(:\n    return 42\n")
+    done = workshop(repo, "check", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "could not import the tests: SyntaxError: invalid syntax (photoapp/answer.py, line 1)"
+        in done.stdout
+    )
+    assert "lab 01: 0/1 passed" in done.stdout
