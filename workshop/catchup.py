@@ -6,6 +6,7 @@ import filecmp
 import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from workshop.manifest import Manifest, ManifestError, state_dir
 from workshop.trees import SOLUTIONS
@@ -46,13 +47,13 @@ def catchup(manifest: Manifest, number: int, dry_run: bool = False) -> int:
     earlier = [lab.tag for lab in manifest.labs if lab.number < number]
     if not earlier:
         raise ManifestError(f"lab {number} is the first lab: there is nothing to catch up on")
+    span = f"lab {earlier[0]}" if len(earlier) == 1 else f"labs {earlier[0]}–{earlier[-1]}"
     if not todo:
         raise ManifestError(
-            f"nothing to replace: your workspace already holds the official files of labs "
-            f"{earlier[0]}–{earlier[-1]}"
+            f"nothing to replace: your workspace already holds the official files of {span}"
         )
     root = manifest.root
-    backup = state_dir(root) / "backups" / time.strftime("%Y%m%d-%H%M%S")
+    backup = _new_backup_folder(root)
     verb = "would replace" if dry_run else "replaced"
     for item in todo:
         note = "" if item.existed else " (new file)"
@@ -76,5 +77,15 @@ def catchup(manifest: Manifest, number: int, dry_run: bool = False) -> int:
     start = f"start lab {this.tag} with {this.guide}"
     if not this.ready:
         start = f"lab {this.tag} itself is not ready yet"
-    print(f"Done: labs {earlier[0]}–{earlier[-1]} are the official versions; {start}.")
+    print(f"Done: {span} now holds the official files; {start}.")
     return 0
+
+
+def _new_backup_folder(root: Path) -> Path:
+    """Return .workshop/backups/<timestamp>, unused even for two catch-ups in one second."""
+    base = state_dir(root) / "backups" / time.strftime("%Y%m%d-%H%M%S")
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
