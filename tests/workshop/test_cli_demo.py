@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.workshop.fake_repo import REPO, make_fake_repo, workshop
@@ -26,6 +27,7 @@ def test_drawn_photos_are_varied_not_blank():
     assert first.tobytes() != second.tobytes()
 
 
+@pytest.mark.timeout(300)  # sixty uploads through Pillow; slow on a busy machine
 def test_demo_serves_the_reference_seeds_it_and_stops():
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PHOTOAPP_IMPL"}

@@ -89,7 +89,7 @@ def test_selfcheck_of_lab_01_holds():
     env = {k: v for k, v in os.environ.items() if k != "PHOTOAPP_IMPL"}
     done = subprocess.run(
         [sys.executable, "-m", "workshop", "selfcheck", "--labs", "1", "--jobs", "2"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=850,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "selfcheck: every check holds" in done.stdout
