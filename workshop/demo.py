@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from workshop import seed as seeding
+from workshop.children import die_with_parent, stop_on_terminate
 from workshop.manifest import Lab, Manifest
 from workshop.services import ServiceError, Stack, StackSpec
 from workshop.services.ports import HOST, free_port, port_is_free
@@ -39,7 +40,7 @@ def demo(manifest: Manifest, number: int | None, port: int | None, exit_after_se
     print("Building the reference tree ...", flush=True)
     tree = resolve_impl("reference", manifest.root)
     with (
-        _stop_on_terminate(),
+        stop_on_terminate(),
         tempfile.TemporaryDirectory(prefix="workshop-demo-") as scratch,
         _serve(tree, lab, port, Path(scratch)) as served,
     ):
@@ -59,7 +60,7 @@ def run(manifest: Manifest, number: int | None, port: int | None, seed: bool) ->
     """Serve the student's workspace; data stays in instance/ between runs."""
     lab = manifest.ready_lab(number) if number is not None else None
     root = manifest.root
-    with _stop_on_terminate(), _serve(root, lab, port, None) as served:
+    with stop_on_terminate(), _serve(root, lab, port, None) as served:
         if seed:
             print(f"Seeding {served.url} with demo users and photos ...", flush=True)
             _seed(served.url)
@@ -101,7 +102,7 @@ def _flask(tree: Path, port: int | None, scratch: Path | None) -> Iterator[Serve
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent(),
         )  # fmt: skip
     url = f"http://{HOST}:{port}"
     try:
@@ -119,30 +120,6 @@ def _seed(url: str) -> dict[str, int]:
         return seeding.seed(url)
     except (seeding.SeedError, requests.RequestException) as error:
         raise ServiceError(str(error)) from None
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, get SIGTERM if the workshop dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def _stop_on_terminate() -> Iterator[None]:
-    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C, so every server is stopped."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _choose_port(port: int | None) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workshop import results
+from workshop.children import die_with_parent, stop_on_terminate
 from workshop.manifest import repo_root, state_dir
 from workshop.results import TestResult
 
@@ -73,8 +74,10 @@ def run_pytest(
             proc = subprocess.Popen(
                 command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=die_with_parent(signal.SIGINT),  # SIGINT: pytest still tears down
             )  # fmt: skip
-            returncode = _wait(proc, started, timeout, results_file, progress)
+            with stop_on_terminate():
+                returncode = _wait(proc, started, timeout, results_file, progress)
         output = log_file.read_text(encoding="utf-8", errors="replace")
         found = results.read_results(results_file)
     return TestRun(found, returncode, output, time.monotonic() - started)
