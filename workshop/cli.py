@@ -118,42 +118,49 @@ def _impl_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _demo(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Serve the reference with a seeded world."""
     from workshop.demo import demo
 
     return demo(manifest, args.lab, args.port, args.exit_after_seed)
 
 
 def _run(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Serve the student's workspace."""
     from workshop.demo import run
 
     return run(manifest, args.lab, args.port, args.seed)
 
 
 def _check(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Run a lab's graded tests."""
     from workshop.check import check
 
     return check(manifest, args.lab, args.impl, args.previous)
 
 
 def _status(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Print the table of labs."""
     from workshop.status import status
 
     return status(manifest)
 
 
 def _hint(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Show a lab's next hint."""
     from workshop.hints import hint
 
     return hint(manifest, args.lab, show_all=args.all, reset=args.reset)
 
 
 def _catchup(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Lay official files of earlier labs over the workspace."""
     from workshop.catchup import catchup
 
     return catchup(manifest, args.lab, dry_run=args.dry_run)
 
 
 def _services(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Start, stop or show the detached servers of a lab."""
     from workshop import services
     from workshop.trees import resolve_impl
 
@@ -193,6 +200,7 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
 
 
 def _load(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Run a lab's load test (workshop/load.py)."""
     manifest.ready_lab(args.lab)
     if importlib.util.find_spec("workshop.load") is None:
         raise ManifestError("`workshop load` is not installed in this checkout (workshop/load.py)")
@@ -217,6 +225,7 @@ def _grade(argv: list[str]) -> int:
 
 
 def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Check every lab against its reference and starter."""
     from workshop.selfcheck import selfcheck
 
     numbers = manifest_module.parse_lab_range(args.labs) if args.labs else None
