@@ -242,9 +242,12 @@ def _lay_overlay(
     if not source.is_dir():
         raise TreeError(f"overlay for lab {number}: {source} is not a folder")
     info.overlays[str(number)] = str(source.resolve())
+    inside = source.resolve()
     for rel in lab.deliverables:
         candidate, target = source / rel, tree / rel
-        if candidate.is_symlink() or (candidate.exists() and not candidate.is_file()):
+        # A symlink, or a path through a symlinked folder, could reach any file on the machine.
+        escapes = candidate.exists() and not candidate.resolve().is_relative_to(inside)
+        if candidate.is_symlink() or escapes or (candidate.exists() and not candidate.is_file()):
             info.refused.append(rel)
             candidate = root / rel  # refused: the starter takes its place
         elif not candidate.is_file():

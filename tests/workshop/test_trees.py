@@ -73,6 +73,18 @@ def test_a_symlinked_deliverable_is_refused(repo, tmp_path):
     assert "do not copy me" not in _answer(Path(info.path))
 
 
+def test_a_deliverable_behind_a_symlinked_folder_is_refused(repo, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "answer.py").write_text("outside the submission")
+    student = tmp_path / "student"
+    student.mkdir()
+    os.symlink(elsewhere, student / "photoapp")
+    info = build_tree(tmp_path / "graded", base="reference", overlays={1: student}, root=repo)
+    assert info.refused == [ANSWER]
+    assert "outside the submission" not in _answer(Path(info.path))
+
+
 def test_building_again_replaces_the_tree_whole(repo, tmp_path):
     dest = tmp_path / "tree"
     build_tree(dest, base="workspace", root=repo)
