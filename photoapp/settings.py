@@ -32,7 +32,7 @@ class Settings:
     # Lab 02, real serving: read by deploy/gunicorn.conf.py. 0 workers means "2 x cores + 1".
     bind: str = "127.0.0.1:8000"
     workers: int = 0
-    threads: int = 2
+    threads: int = 4
     # Lab 03, PostgreSQL: the connection pool of each app process (workers x db_pool_max must
     # stay below the server's max_connections); a request waits db_pool_timeout s, then 503.
     db_pool_min: int = 1
