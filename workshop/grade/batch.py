@@ -43,10 +43,12 @@ def grade_class(
     """Grade every submission of the plan, write the reports, return the class's records."""
     plan.out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="workshop-grade-", dir=plan.scratch))
+    # mkdtemp makes it private to us; PostgreSQL runs under its own account when we are root
+    # and must reach its data folder inside a run's TMPDIR.
+    scratch.chmod(0o755)
+    say = _Printer(stream)
     try:
-        say = _Printer(stream)
-        tags = ", ".join(lab.tag for lab in plan.labs)
-        say(f"collecting the tests of lab(s) {tags} from the reference")
+        say(f"collecting the tests of lab(s) {', '.join(lab.tag for lab in plan.labs)}")
         catalogs = {lab.number: collect_catalog(root, lab) for lab in plan.labs}
         deliverables = [rel for lab in manifest.labs for rel in lab.deliverables]
         submissions = collect(plan.sources, deliverables, scratch / "submissions", plan.roster)
@@ -57,10 +59,9 @@ def grade_class(
             for lab in plan.labs
         ]
         say(f"grading {len(submissions)} submission(s): {len(jobs)} runs, {plan.jobs} at a time")
-        progress = _Progress(say, len(jobs))
-        grades: dict[Job, LabGrade] = {}
 
-        def run(job: Job, logs: Path) -> LabGrade:
+        def run(job: Job) -> LabGrade:
+            logs = plan.out / job.submission.student
             return run_job(
                 job,
                 root=root,
@@ -71,33 +72,35 @@ def grade_class(
                 logs=logs,
             )
 
-        starter = _StarterGrades(run, scratch)
+        shared = _SharedRuns(run, root, manifest, plan.out)
+        grades: dict[Job, LabGrade] = {}
+        with _Progress(say, len(jobs)) as progress:
 
-        def work(job: Job) -> None:
-            progress.started(job)
-            if job.handed_in:
-                grade = run(job, plan.out / job.submission.student)
-            else:
-                grade = starter.grade(job.lab)
-            grades[job] = grade
-            progress.finished(job, grade)
+            def work(job: Job) -> None:
+                progress.started(job)
+                grades[job] = shared.grade(job)
+                progress.finished(job, grades[job])
 
-        with progress, ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
-            # list() re-raises the first error of a job: a bug in the grader, not in a student.
-            list(pool.map(work, jobs))
-        records = [_record(s, grades) for s in submissions]
-        for record in records:
-            reports.save_record(plan.out, _merge(plan.out, record))
-        everyone = reports.load_records(plan.out)
-        reports.write_grades_csv(plan.out, everyone)
-        reports.write_summary(plan.out, everyone)
-        say("")
-        for line in reports.table(everyone):
-            say(line)
-        say(f"\nreports in {plan.out}: {reports.GRADES}, {reports.SUMMARY}, <student>/*.json")
-        return everyone
+            with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
+                # list() re-raises the first error of a job: a grader bug, not a student's.
+                list(pool.map(work, jobs))
+        return _write_reports(plan.out, [_record(s, grades) for s in submissions], say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_reports(out: Path, records: list[StudentRecord], say: _Printer) -> list[StudentRecord]:
+    """Save each record, rebuild the class reports from every record in `out`, print the table."""
+    for record in records:
+        reports.save_record(out, _merge(out, record))
+    everyone = reports.load_records(out)
+    reports.write_grades_csv(out, everyone)
+    reports.write_summary(out, everyone)
+    say("")
+    for line in reports.table(everyone):
+        say(line)
+    say(f"\nreports in {out}: {reports.GRADES}, {reports.SUMMARY}, <student>/{reports.RESULTS}")
+    return everyone
 
 
 def _record(submission: Submission, grades: dict[Job, LabGrade]) -> StudentRecord:
@@ -114,37 +117,61 @@ def _record(submission: Submission, grades: dict[Job, LabGrade]) -> StudentRecor
 def _merge(out: Path, record: StudentRecord) -> StudentRecord:
     """Keep the labs graded earlier for this student that this run did not grade again."""
     path = out / record.student / reports.RECORD
-    if not path.is_file():
-        return record
-    (earlier,) = [r for r in reports.load_records(out) if r.student == record.student] or [record]
-    record.labs = {**earlier.labs, **record.labs}
-    record.integrated = {**earlier.integrated, **record.integrated}
+    if path.is_file():
+        earlier = reports.load_record(path)
+        record.labs = {**earlier.labs, **record.labs}
+        record.integrated = {**earlier.integrated, **record.integrated}
     return record
 
 
-class _StarterGrades:
-    """The starter's grade per lab, run once and given to every submission without that lab."""
+class _SharedRuns:
+    """One pytest run per distinct set of files: identical submissions share its grade.
 
-    def __init__(self, run: Callable[[Job, Path], LabGrade], scratch: Path) -> None:
+    Students who did not start a lab all have the starter's files, and handing in nothing
+    means the same; one run then grades them all, exactly level with each other.
+    """
+
+    def __init__(
+        self, run: Callable[[Job], LabGrade], root: Path, manifest: Manifest, out: Path
+    ) -> None:
         self.run = run
-        self.folder = scratch / "starter"
-        self.grades: dict[int, LabGrade] = {}
+        self.root = root
+        self.manifest = manifest
+        self.out = out
         self.lock = threading.Lock()
+        self.first: dict[str, Job] = {}
+        self.done: dict[str, threading.Event] = {}
+        self.grades: dict[str, LabGrade] = {}
 
-    def grade(self, lab: Lab) -> LabGrade:
-        """Return a copy of the starter's grade for `lab` (running it the first time)."""
-        # Running the starter rather than writing zeros keeps an empty submission exactly
-        # level with one that handed in the untouched stubs, whatever the tests do.
+    def grade(self, job: Job) -> LabGrade:
+        """Run the job, or wait for the run of identical files; return the job's own copy."""
+        key = job.fingerprint(self.root, self.manifest)
         with self.lock:
-            if lab.number not in self.grades:
-                files = self.folder / "files"
-                files.mkdir(parents=True, exist_ok=True)
-                job = Job(Submission("starter", "", files), lab)
-                self.grades[lab.number] = self.run(job, self.folder / "logs")
-            grade = copy.deepcopy(self.grades[lab.number])
-        grade.state, grade.duration = "no files", 0.0
-        grade.note = "none of " + ", ".join(lab.deliverables) + " was handed in"
+            first = self.first.setdefault(key, job)
+            done = self.done.setdefault(key, threading.Event())
+        if first is job:
+            try:
+                self.grades[key] = self.run(job)
+            finally:
+                done.set()  # a grader error must not leave the others waiting forever
+        else:
+            done.wait()
+            self._copy_log(first, job)
+        grade = copy.deepcopy(self.grades[key])
+        if not job.handed_in:
+            grade.state = "no files"
+            grade.note = "none of its files was handed in: graded as the starter"
+        elif first is not job and first.handed_in:
+            grade.note = f"same files as {first.submission.student}: graded by one run"
         return grade
+
+    def _copy_log(self, first: Job, job: Job) -> None:
+        """Give the job the log of the run that graded it."""
+        source = self.out / first.submission.student / f"{first.name}.log"
+        if source.is_file():
+            target = self.out / job.submission.student / f"{job.name}.log"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 class _Printer:
@@ -194,9 +221,10 @@ class _Progress:
             self.done += 1
             done = self.done
         state = "" if grade.state == "ran" else f"  ({grade.state})"
+        shared = "  (shared run)" if grade.note.startswith("same files") else ""
         self.say(
             f"[{done:>{len(str(self.total))}}/{self.total}] {job.submission.student:<20} "
-            f"{job.name:<16} {_points(grade):>9}  {took:5.1f} s{state}"
+            f"{job.name:<16} {_points(grade):>9}  {took:5.1f} s{state}{shared}"
         )
 
     def _tick(self) -> None:

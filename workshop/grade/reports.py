@@ -30,10 +30,12 @@ def save_record(out: Path, record: StudentRecord) -> None:
 
 def load_records(out: Path) -> list[StudentRecord]:
     """Read every student's grade.json under `out`, so a re-graded student joins the class."""
-    records = []
-    for path in sorted(out.glob(f"*/{RECORD}")):
-        records.append(StudentRecord.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-    return records
+    return [load_record(path) for path in sorted(out.glob(f"*/{RECORD}"))]
+
+
+def load_record(path: Path) -> StudentRecord:
+    """Read one grade.json."""
+    return StudentRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def gradescope(record: StudentRecord) -> dict[str, Any]:

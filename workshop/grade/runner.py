@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ from workshop.grade.submissions import Submission
 from workshop.manifest import Lab, Manifest
 from workshop.results import ENV as RESULTS_ENV
 from workshop.results import TestResult, read_results
+from workshop.services.scratch import OWNER_FILE, default_run_root, remove_folder, stop_recorded
 from workshop.trees import build_tree
 
 COLLECT_TIMEOUT_S = 120
@@ -47,6 +50,21 @@ class Job:
         if self.integrated:
             return bool(self.submission.found)
         return any(rel in self.submission.found for rel in self.lab.deliverables)
+
+    def fingerprint(self, root: Path, manifest: Manifest) -> str:
+        """Return a hash of the files this run lays over the reference (starters where missing).
+
+        Two jobs with the same fingerprint test the very same code, so one run serves both.
+        """
+        labs = manifest.labs if self.integrated else [self.lab]
+        digest = hashlib.sha256(f"lab {self.lab.number} integrated {self.integrated}".encode())
+        for lab in labs:
+            for rel in lab.deliverables:
+                found = rel in self.submission.found
+                source = (self.submission.files if found else root) / rel
+                data = source.read_bytes() if source.is_file() else b"(none)"
+                digest.update(f"\0{rel}\0{len(data)}\0".encode() + data)
+        return digest.hexdigest()
 
     @property
     def name(self) -> str:
@@ -157,6 +175,7 @@ def _run(
         time_limit=limits.time_limit,
         max_log_bytes=limits.max_log_bytes,
     )
+    _stop_servers_left_by(outcome.pid)
     results = _read(results_file)
     if outcome.timed_out:
         state = "timed out"
@@ -173,6 +192,21 @@ def _run(
     if outcome.dropped_bytes:
         grade.note = f"{outcome.output_bytes} bytes of output, log cut at {limits.max_log_bytes}"
     return grade
+
+
+def _stop_servers_left_by(pid: int) -> None:
+    """Stop the servers a run's fixtures started and did not stop (it was killed, say)."""
+    # Servers run in sessions of their own, out of reach of the run's process group; each
+    # stack records its owner (the pytest process) and its servers in an owner file.
+    run_root = default_run_root()
+    for owner_file in run_root.glob(f"*/{OWNER_FILE}") if run_root.is_dir() else []:
+        try:
+            owner = json.loads(owner_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if owner.get("owner_pid") == pid:
+            stop_recorded(owner_file.parent)
+            remove_folder(owner_file.parent)
 
 
 def _read(path: Path) -> list[TestResult]:

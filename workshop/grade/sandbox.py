@@ -31,6 +31,7 @@ _DROPPED_PREFIXES = ("PHOTOAPP_", "WORKSHOP_", "PYTEST_", "PYTHON", "COV_")
 class RunOutcome:
     """How a fenced run ended."""
 
+    pid: int  # the process (and process group) id it had
     exit_code: int | None  # None when we killed it
     timed_out: bool
     duration: float
@@ -94,6 +95,7 @@ def run_fenced(
     if timed_out:
         copier.note(f"\n[grader: killed after the time limit of {time_limit:.0f} s]\n")
     return RunOutcome(
+        pid=process.pid,
         exit_code=None if timed_out else process.returncode,
         timed_out=timed_out,
         duration=time.monotonic() - started,
