@@ -35,6 +35,7 @@ A variant may also inject a fault during its run (see workshop/faults.py), lab 0
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -125,3 +126,18 @@ def _worst(values: Iterable[float], pick: Callable[[list[float]], float]) -> flo
     """Pick the worst figure; a run without a figure (NaN) makes the result NaN, a failure."""
     figures = list(values)
     return math.nan if any(math.isnan(v) for v in figures) else pick(figures)
+
+
+def busy_warning() -> str | None:
+    """Return a warning when other programs keep the cores busy, which skews a comparison."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0]
+    if load <= (cores or 1):
+        return None
+    # Linux shares the CPU fairly between sessions, and every server runs in its own: while
+    # others compete, a server gets its share however many processes it has, so Gunicorn's
+    # workers cannot show what they gain on an idle machine.
+    return (
+        f"warning: the machine is busy (load average {load:.1f} on {cores} cores); the runs "
+        "share the CPU with other programs, so the comparison may measure them, not the stacks"
+    )

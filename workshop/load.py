@@ -138,6 +138,8 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
         if ui:
             with Stack(variants[-1].spec, tree=tree, extra_env=variants[-1].env) as stack:
                 return _run_ui(plan, stack.base_url, folder, root)
+        if len(variants) > 1 and (warning := compare.busy_warning()):
+            print(warning, file=sys.stderr)
         runs = [(v, _run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
     except BaseException:
         _remove_if_empty(folder)  # a stack that failed to start leaves no empty report behind
