@@ -60,7 +60,7 @@ def _report_lab(lab: Lab, found: list[TestResult]) -> bool:
     print(f"\nlab {lab.tag} · {lab.title}")
     last_reason = None
     for result in found:
-        name = result.nodeid.removeprefix(lab.tests_dir + "/")
+        name = result.nodeid.removeprefix(lab.tests_dir + "/")  # keeps subfolders, if any
         mark = {"passed": PASS, "skipped": SKIP}.get(result.outcome, FAIL)
         failed = result.outcome in ("failed", "error")
         # A starter fails every test with the same stub: say it once, not sixty times.

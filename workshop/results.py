@@ -39,7 +39,8 @@ class TestResult:
     @property
     def name(self) -> str:
         """Return the test's name without its folder: test_file.py::test_name."""
-        return self.nodeid.rsplit("/", 1)[-1]
+        path, sep, rest = self.nodeid.partition("::")  # parameters may hold a "/" themselves
+        return path.rsplit("/", 1)[-1] + sep + rest
 
 
 def read_results(path: Path) -> list[TestResult]:
