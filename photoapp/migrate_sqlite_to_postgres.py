@@ -16,7 +16,7 @@ GUIDE = "see labs/03-postgresql/README.md"
 
 
 class MigrationError(RuntimeError):
-    """The migration cannot go on; nothing was changed in PostgreSQL."""
+    """The migration cannot go on; no row was copied."""
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@
 
 Ids are kept, so links, cursors and bookmarks still work after the move. Media files stay where
 they are: photos keep their image and thumbnail keys, so point PHOTOAPP_MEDIA_DIR at the same
-folder. Everything happens in one transaction: a failed run leaves PostgreSQL as it was.
-Running it again changes nothing: rows already there are skipped, after checking that they are
-identical to the SQLite ones (a different row under the same id stops the migration).
+folder. The schema is created first if it is missing; then every row is copied in one
+transaction, so a failed run leaves no row behind. Running it again changes nothing: rows
+already there are skipped, after checking that they are identical to the SQLite ones (a
+different row under the same id stops the migration).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ PROGRESS_EVERY = 10_000  # rows between two progress lines of one table
 
 
 class MigrationError(RuntimeError):
-    """The migration cannot go on; nothing was changed in PostgreSQL."""
+    """The migration cannot go on; no row was copied."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _copy_table(source: sqlite3.Connection, target: psycopg.Connection, table: s
     if clash and clash[0]:
         raise MigrationError(
             f"{clash[0]} row(s) of {table} clash with rows PostgreSQL already holds under the"
-            " same id or name; migrate into an empty database (nothing was changed)"
+            " same id or name; migrate into an empty database (no row was copied)"
         )
     count = TableCount(table, read, copied)
     say(f"{table:8} {read:7} in SQLite  {copied:7} copied  {count.already_there:7} already there"
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         counts = migrate(args.sqlite_path, args.postgres_url)
     except (MigrationError, psycopg.Error, sqlite3.Error) as error:
-        print(f"migration failed, PostgreSQL is unchanged: {error}", file=sys.stderr)
+        print(f"migration failed, no row was copied: {error}", file=sys.stderr)
         return 1
     copied = sum(c.copied for c in counts)
     print(f"done in {time.monotonic() - started:.1f} s: {copied} rows copied"
