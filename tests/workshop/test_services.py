@@ -295,3 +295,27 @@ def test_minio_is_preferred_when_installed(tmp_path: Path, monkeypatch: pytest.M
     env = server.environment()
     assert env["MINIO_ROOT_USER"] == server.access_key
     assert env["MINIO_ROOT_PASSWORD"] == server.secret_key and len(server.secret_key) >= 8
+
+
+def test_nginx_render_fills_a_template_for_containers(tree: Path, tmp_path: Path) -> None:
+    from workshop.services import nginx_render
+
+    out = tmp_path / "rendered" / "nginx.conf"
+    nginx_render.main(
+        [str(tree / "deploy" / "nginx.conf"), str(out), "--app", "app1:8000", "--app",
+         "app2:8000", "--listen", "0.0.0.0:80", "--prefix", str(tmp_path / "prefix")]
+    )  # fmt: skip
+    text = out.read_text()
+    assert "server app1:8000" in text and "server app2:8000" in text
+    assert "listen 127.0.0.1:80;" in text  # the sample template pins loopback + listen_port
+    assert f"proxy_temp_path {tmp_path / 'prefix' / 'temp' / 'proxy'};" in text
+
+
+def test_stop_is_idempotent_and_with_accepts_a_started_stack(tmp_path: Path) -> None:
+    stack = Stack(StackSpec(redis=True, app_servers=0), tmp_path, run_dir=tmp_path, quiet=True)
+    stack.start()
+    with stack:
+        assert stack.redis is not None and stack.redis.is_running()
+    stack.stop()
+    assert stack.redis is not None and not stack.redis.is_running()
+    assert list(tmp_path.glob("*/owner.json")) == []
