@@ -307,7 +307,7 @@ def test_nginx_render_fills_a_template_for_containers(tree: Path, tmp_path: Path
     )  # fmt: skip
     text = out.read_text()
     assert "server app1:8000" in text and "server app2:8000" in text
-    assert "listen 127.0.0.1:80;" in text  # the sample template pins loopback + listen_port
+    assert "listen 0.0.0.0:80;" in text
     assert f"proxy_temp_path {tmp_path / 'prefix' / 'temp' / 'proxy'};" in text
 
 

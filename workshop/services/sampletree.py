@@ -53,7 +53,7 @@ http {
 {%- endfor %}
     }
     server {
-        listen 127.0.0.1:{{ listen_port }};
+        listen {{ listen }};
         location /static/ { alias {{ static_dir }}/; }
         location /media/ { alias {{ media_dir }}/; }
         location / {
