@@ -99,7 +99,7 @@ class Reply:
         """A short description for failure messages."""
         if not self.status:
             return f"no response ({self.error})"
-        text = self.body[:200].decode(errors="replace")
+        text = " ".join(self.body[:300].decode(errors="replace").split())[:80]
         return f"{self.status} (X-Served-By: {self.served_by}) {text!r}"
 
 
