@@ -77,6 +77,8 @@ def test_check_against_the_reference_does_not_touch_workspace_progress(repo):
         (["check", "2"], "workshop: lab 2 is not ready yet: its issue has not landed; ready labs"),
         (["check", "9"], "workshop: there is no lab 9: the labs are 1, 2"),
         (["hint", "2"], "workshop: lab 2 is not ready yet"),
+        (["load", "2"], "workshop: lab 2 is not ready yet"),
+        (["services", "up", "--lab", "2"], "workshop: lab 2 is not ready yet"),
         (["check", "1", "--impl", "/no/such/folder"], "--impl /no/such/folder: no such folder"),
         (["catchup", "1"], "lab 1 is the first lab: there is nothing to catch up on"),
         (["selfcheck", "--labs", "x"], "workshop: bad lab range 'x'"),
