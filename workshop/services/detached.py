@@ -57,6 +57,20 @@ def start_detached(
         stop_detached(state_path)  # all dead: clean the leftovers, start afresh
     stack = Stack(spec, tree, extra_env, run_dir=run_dir, quiet=quiet, detached=True)
     stack.start()
+    try:
+        _record(stack, spec, state_path)
+    except BaseException:  # unrecorded servers could never be stopped by `services down`
+        stack.stop()
+        raise
+    for server in stack.servers:
+        # Not ours to wait for any more; this also keeps Popen from warning "still running".
+        assert server.process is not None
+        server.process.returncode = 0
+    return detached_status(state_path)
+
+
+def _record(stack: Stack, spec: StackSpec, state_path: Path) -> None:
+    """Write the state file that status and down read."""
     assert stack.scratch is not None
     state = {
         "version": 1,
@@ -85,11 +99,6 @@ def start_detached(
     tmp = state_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(state_path)
-    for server in stack.servers:
-        # Not ours to wait for any more; this also keeps Popen from warning "still running".
-        assert server.process is not None
-        server.process.returncode = 0
-    return detached_status(state_path)
 
 
 def stop_detached(state_file: Path | str | None = None, timeout: float = 10.0) -> list[str]:

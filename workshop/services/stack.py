@@ -87,7 +87,7 @@ class Stack:
     def start(self) -> None:
         """Start every server and wait until all are ready; on any failure stop them all."""
         if self.scratch is not None:
-            raise ServiceError("this stack is already started")
+            raise ServiceError("this stack was started already (a Stack starts once)")
         runs_tree = self.spec.app_servers or self.spec.workers
         if runs_tree and not (self.tree / "photoapp" / "__init__.py").exists():
             raise ServiceError(f"{self.tree} holds no photoapp package to run")
