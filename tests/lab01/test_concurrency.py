@@ -43,8 +43,10 @@ def test_threads_liking_at_once_keep_the_count_right(repo, db):
     fans = [add_user(repo, f"fan{i}") for i in range(THREADS)]
     results = at_once(lambda i: repo.like(fans[i].id, photo.id))
     assert not errors_in(results), (
-        f"expected no errors from concurrent likes, got {errors_in(results)[:3]}: sqlite3 "
-        f"connections must not be shared across threads — {REPOSITORY}"
+        f"expected no errors from concurrent likes, got {errors_in(results)[:3]}: never share "
+        f"a connection between threads, and set a busy timeout (sqlite3.connect(path, "
+        f"timeout=5)) so a writer waits instead of failing with 'database is locked' "
+        f"— {REPOSITORY}"
     )
     rows = db.execute("SELECT COUNT(*) FROM likes WHERE photo_id = ?", (photo.id,)).fetchone()[0]
     got = repo.get_photo(photo.id).like_count
