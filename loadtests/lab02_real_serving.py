@@ -19,4 +19,4 @@ from loadtests import lab01_single_box
 class BusyPhotoBrowser(lab01_single_box.PhotoBrowser):
     """Lab 01's user with less time between actions: enough people to keep every core busy."""
 
-    wait_time = between(0.1, 0.5)
+    wait_time = between(0.0, 0.1)
