@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lab", type=int)
     _impl_option(p)
     p.add_argument("--previous", action="store_true", help="also run the earlier labs' tests")
+    p.add_argument("-k", dest="keyword", metavar="EXPR", help="only the tests matching EXPR")
+    p.add_argument("--full", action="store_true", help="also print pytest's full output")
     p.set_defaults(handler=_check)
 
     p = sub.add_parser("status", help="all labs: passed, failing, not started")
@@ -135,7 +137,7 @@ def _check(args: argparse.Namespace, manifest: Manifest) -> int:
     """Run a lab's graded tests."""
     from workshop.check import check
 
-    return check(manifest, args.lab, args.impl, args.previous)
+    return check(manifest, args.lab, args.impl, args.previous, args.keyword, args.full)
 
 
 def _status(args: argparse.Namespace, manifest: Manifest) -> int:

@@ -156,3 +156,13 @@ def test_check_reports_a_deliverable_that_does_not_import(repo):
         in done.stdout
     )
     assert "lab 01: 0/1 passed" in done.stdout
+
+
+def test_check_k_runs_some_tests_and_saves_no_progress(repo):
+    make_fake_repo(repo, extra_tests=FAILING_TEST)
+    done = workshop(repo, "check", "1", "-k", "uploads", "--full")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "test_uploads_answer_201" in done.stdout
+    assert "test_the_answer_is_42" not in done.stdout.split("lab 01 ·")[1]
+    assert "1 deselected" in done.stdout, "--full prints pytest's own output"
+    assert not (repo / ".workshop" / "progress.json").exists()
