@@ -1,14 +1,17 @@
-"""`workshop status`: one line per lab, from the manifest and the saved check results."""
+"""`workshop status`: one line per lab, from the manifest, saved checks and load reports."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from workshop import progress
-from workshop.manifest import Manifest
+from workshop.manifest import Lab, Manifest
 
 
 def status(manifest: Manifest) -> int:
     """Print the table of all labs; return 0."""
-    print(f"{'lab':<4} {'title':<18} {'state':<8} {'checked':<24} last check")
+    print(f"{'lab':<4} {'title':<18} {'state':<8} {'tests':<20} {'load':<14} last check")
     next_lab = None
     for lab in manifest.labs:
         record = progress.last_check(lab.number, "workspace", manifest.root)
@@ -23,7 +26,8 @@ def status(manifest: Manifest) -> int:
         if lab.ready and next_lab is None and (record is None or not record.green):
             next_lab = lab
         state = "ready" if lab.ready else "planned"
-        print(f"{lab.tag:<4} {lab.title:<18} {state:<8} {checked:<24} {when}")
+        load = last_load(manifest.root, lab) if lab.ready else "-"
+        print(f"{lab.tag:<4} {lab.title:<18} {state:<8} {checked:<20} {load:<14} {when}")
     if next_lab is not None:
         print(
             f"\nnext: lab {next_lab.tag}: read {next_lab.guide}, "
@@ -32,3 +36,18 @@ def status(manifest: Manifest) -> int:
     else:
         print("\nEvery ready lab is green. Well done.")
     return 0
+
+
+def last_load(root: Path, lab: Lab) -> str:
+    """Return the verdict of the newest `workshop load N` of the workspace, or "not run"."""
+    # Report folders are named labNN-<UTC time>, so the newest sorts last.
+    for folder in sorted((root / "reports").glob(f"lab{lab.tag}-*"), reverse=True):
+        try:
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a run that was interrupted, or is still running
+        if summary.get("impl") != "workspace":
+            continue
+        verdict = "SLOs met" if summary.get("passed") else "SLO breach"
+        return verdict + (" (quick)" if summary.get("quick") else "")
+    return "not run"

@@ -166,3 +166,16 @@ def test_check_k_runs_some_tests_and_saves_no_progress(repo):
     assert "test_the_answer_is_42" not in done.stdout.split("lab 01 ·")[1]
     assert "1 deselected" in done.stdout, "--full prints pytest's own output"
     assert not (repo / ".workshop" / "progress.json").exists()
+
+
+def test_status_shows_the_newest_load_verdict_of_the_workspace(repo):
+    def report(name: str, **summary: object) -> None:
+        folder = repo / "reports" / name
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(json.dumps(summary))
+
+    assert "not run" in workshop(repo, "status").stdout
+    report("lab01-20260101-000000", impl="workspace", passed=False, quick=False)
+    report("lab01-20260102-000000", impl="workspace", passed=True, quick=True)
+    report("lab01-20260103-000000", impl="reference", passed=False, quick=False)
+    assert "SLOs met (quick)" in workshop(repo, "status").stdout
