@@ -65,3 +65,32 @@ def test_app_survives_a_database_restart(own_postgres, make_pg_app):
     assert api.profile(ann, "ann")["user"]["username"] == "ann", (
         f"expected the data written before the restart to be there after it — {POOL}"
     )
+
+
+@pytest.mark.timeout(180)
+def test_app_starts_while_the_database_is_down(own_postgres, make_pg_app):
+    """The app starts with PostgreSQL down, answers 503 meanwhile, then works once it is up."""
+    own_postgres.stop()
+    started = time.monotonic()
+    app = make_pg_app(database_url=own_postgres.dsn(), db_pool_min=1, db_pool_max=2,
+                      db_pool_timeout=POOL_TIMEOUT)
+    took = time.monotonic() - started
+    assert took < POOL_TIMEOUT + 5, (
+        f"expected create_app() to return at once with the database down, it took {took:.1f} s; "
+        f"connect on first use, not in __init__ — {POOL}"
+    )
+    api = Api(app.test_client())
+    assert api.get(None, "/healthz").status_code == 200, (
+        f"expected /healthz to answer 200 while the database is down — {POOL}"
+    )
+    response = api.register("ann")
+    assert response.status_code == 503, (
+        f"expected 503 from POST /api/register while the database is down, got "
+        f"{response.status_code}: {response.get_data(as_text=True)[:200]} — {POOL}"
+    )
+    own_postgres.start()
+    response = api.register("ann")
+    assert response.status_code == 201, (
+        f"expected the same app to work once the database is up (the schema created on first "
+        f"use), got {response.status_code}: {response.get_data(as_text=True)[:200]} — {POOL}"
+    )
