@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -26,7 +27,7 @@ def process_upload(data: bytes) -> ProcessedImage:
     """Validate upload bytes and return the re-encoded image, its thumbnail and metadata."""
     image = open_image(data)
     image_format = str(image.format)
-    image = ImageOps.exif_transpose(image)  # keep the orientation the camera recorded
+    image = _upright(image)
     content_type, extension = OUTPUT[image_format]
     full = _encode(image, image_format)
     thumb = image.copy()
@@ -61,6 +62,14 @@ def _decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
     image.load()  # decode now, so a truncated file fails here and not later
     return image
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turn the pixels as the camera's EXIF Orientation says; unreadable EXIF turns nothing."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (SyntaxError, TypeError, ValueError, OSError, struct.error):
+        return image  # a broken EXIF block is no reason to refuse the photo: it is dropped
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.helpers.images import make_jpeg, make_png
+from tests.helpers.images import draw, encode, make_jpeg, make_png
 
 
 def test_register_returns_a_token_and_the_user(api):
@@ -104,6 +104,14 @@ def test_a_bad_image_is_415_json(api, ann):
     response = api.upload(ann, b"<html>not an image</html>")
     assert response.status_code == 415
     assert response.get_json()["status"] == 415
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the broken EXIF
+def test_a_broken_exif_block_is_never_a_500(api, ann):
+    """A photo whose EXIF cannot be parsed is stored (or refused with 415), never a crash."""
+    broken = b"Exif\x00\x00MX\x00*\x00\x00\x00\x08"  # "MX" is no TIFF byte order
+    response = api.upload(ann, encode(draw(), "WEBP", exif=broken), filename="x.webp")
+    assert response.status_code in (201, 415), response.get_data(as_text=True)[:300]
 
 
 def test_image_and_thumbnail_are_served_with_their_type(api, ann):
