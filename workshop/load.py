@@ -8,7 +8,6 @@ next to Locust's CSV and HTML report under reports/labNN-<time>/.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import re
 import signal
@@ -17,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,7 +207,7 @@ def _new_report_folder(root: Path, lab: Lab) -> Path:
 
 def _remove_if_empty(folder: Path) -> None:
     """Delete a report folder nothing was written to."""
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         folder.rmdir()  # refuses a folder that holds anything
 
 
