@@ -100,7 +100,8 @@ def test_an_upload_over_10_mb_is_refused_with_413(api, sqlite_settings):
     assert too_big.status_code == 413, (
         f"expected 413 for an 11 MB upload, got {too_big.status_code} — {IMAGES}"
     )
-    assert api.feed(ann)["photos"] == [], "expected no photo stored after a refused upload"
+    stored = api.feed(ann)["photos"]
+    assert stored == [], f"expected no photo after a refused upload, found {stored} — {IMAGES}"
     photo_id = api.photo_id(ann, make_jpeg((500, 400)))
     served = api.get(ann, f"/api/photos/{photo_id}/thumbnail")
     assert served.status_code == 200 and max(open_bytes(served.data).size) <= 320, (

@@ -127,7 +127,8 @@ def test_liked_photo_ids_picks_the_liked_ones(repo):
     repo.like(ann.id, photos[3])
     got = repo.liked_photo_ids(ann.id, photos[:3])
     assert got == {photos[1]}, f"expected {{{photos[1]}}}, got {got} — {FEED}"
-    assert repo.liked_photo_ids(ann.id, []) == set(), "expected an empty set for an empty list"
+    empty = repo.liked_photo_ids(ann.id, [])
+    assert empty == set(), f"expected set() for an empty list, got {empty!r} — {FEED}"
 
 
 def test_user_photos_are_one_users_photos_paged(repo):

@@ -206,7 +206,10 @@ def test_a_decompression_bomb_does_not_eat_memory(image_api, impl_tree: Path, tm
         [sys.executable, "-P", "-c", BOMB_SCRIPT],  # -P: not the current folder's photoapp
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=90, check=False,
     )
-    assert done.returncode == 0, f"the bomb upload crashed the app process: {done.stderr[-800:]}"
+    assert done.returncode == 0, (
+        f"expected the app to answer a bomb upload, but its process crashed: "
+        f"{done.stderr[-800:]} — {IMAGES}"
+    )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == 413 and result["grew_kib"] < 100 * 1024, (
         f"expected 413 with under 100 MB of memory growth, got {result['status']} with "

@@ -68,9 +68,15 @@ def test_usernames_are_unique(repo):
     from photoapp.errors import Conflict
 
     add_user(repo, "ann")
-    with pytest.raises(Conflict):
+    try:
         add_user(repo, "ann")
-        pytest.fail(f"expected Conflict for a second user named 'ann', got none — {SCHEMA}")
+    except Conflict:
+        return
+    except Exception as exc:  # noqa: BLE001 - say what came instead of Conflict
+        pytest.fail(f"expected Conflict for a second user named 'ann', got {exc!r}: catch "
+                    f"sqlite3.IntegrityError and raise Conflict — {REPOSITORY}")
+    pytest.fail(f"expected Conflict for a second user named 'ann', got none: username needs "
+                f"UNIQUE — {SCHEMA}")
 
 
 def test_like_counts_match_the_rows(repo, db):
@@ -106,7 +112,9 @@ def test_profile_counts_match_the_rows(repo):
     assert got == (2, 2, 1), (
         f"expected ann's (photos, followers, following) to be (2, 2, 1), got {got} — {REPOSITORY}"
     )
-    assert profile.user.username == "ann", f"expected the profile of ann, got {profile.user}"
+    assert profile.user.username == "ann", (
+        f"expected the profile of ann, got {profile.user} — {REPOSITORY}"
+    )
 
 
 def test_deleting_a_photo_deletes_its_likes(repo, db):
@@ -117,7 +125,10 @@ def test_deleting_a_photo_deletes_its_likes(repo, db):
     repo.like(bob.id, photo.id)
     deleted = repo.delete_photo(photo.id)
     assert deleted is True, f"expected delete_photo() to return True, got {deleted} — {REPOSITORY}"
-    assert repo.get_photo(photo.id) is None, "expected get_photo() of a deleted photo to be None"
+    after = repo.get_photo(photo.id)
+    assert after is None, (
+        f"expected get_photo() of a deleted photo to be None, got {after} — {REPOSITORY}"
+    )
     left = count(db, "SELECT COUNT(*) FROM likes WHERE photo_id = ?", photo.id)
     assert left == 0, (
         f"expected the deleted photo's likes to be gone, {left} rows are left: declare photo_id "
@@ -132,7 +143,9 @@ def test_photo_ids_grow_and_are_never_reused(repo):
     """Photo ids grow over time, even after the newest photo is deleted."""
     ann = add_user(repo, "ann")
     first, second = add_photo(repo, ann), add_photo(repo, ann)
-    assert second.id > first.id, f"expected ids to grow, got {first.id} then {second.id}"
+    assert second.id > first.id, (
+        f"expected ids to grow, got {first.id} then {second.id} — {SCHEMA}"
+    )
     repo.delete_photo(second.id)
     third = add_photo(repo, ann)
     assert third.id > second.id, (
@@ -200,4 +213,5 @@ def test_quotes_in_data_are_just_text(repo, db):
         f"expected to find the user named {evil!r}; build SQL with ? placeholders — {REPOSITORY}"
     )
     assert repo.get_photo(photo.id).caption == evil, f"expected the caption verbatim — {REPOSITORY}"
-    assert count(db, "SELECT COUNT(*) FROM photos") == 1, "expected the photos table to survive"
+    photos = count(db, "SELECT COUNT(*) FROM photos")
+    assert photos == 1, f"expected 1 row in photos, found {photos} — {REPOSITORY}"
