@@ -55,10 +55,12 @@ ONE_PHOTO_QUERY = """
 """
 
 PROFILE_QUERY = """
-    SELECT
-        (SELECT COUNT(*) FROM photos WHERE user_id = :user_id) AS photo_count,
-        (SELECT COUNT(*) FROM follows WHERE followee_id = :user_id) AS follower_count,
-        (SELECT COUNT(*) FROM follows WHERE follower_id = :user_id) AS following_count
+    SELECT u.*,
+           (SELECT COUNT(*) FROM photos WHERE user_id = u.id) AS photo_count,
+           (SELECT COUNT(*) FROM follows WHERE followee_id = u.id) AS follower_count,
+           (SELECT COUNT(*) FROM follows WHERE follower_id = u.id) AS following_count
+    FROM users AS u
+    WHERE u.id = :user_id
 """
 
 
@@ -215,13 +217,12 @@ class SqliteRepository:
 
     def profile(self, user_id: int) -> Profile | None:
         """Return the user's photo, follower and following counts, or None."""
-        user = self.get_user(user_id)
-        if user is None:
-            return None
         with self._connect() as conn:
-            counts = conn.execute(PROFILE_QUERY, {"user_id": user_id}).fetchone()
-        return Profile(user, counts["photo_count"], counts["follower_count"],
-                       counts["following_count"])
+            row = conn.execute(PROFILE_QUERY, {"user_id": user_id}).fetchone()
+        if row is None:
+            return None
+        return Profile(_user(row), row["photo_count"], row["follower_count"],
+                       row["following_count"])
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query right now."""
