@@ -68,6 +68,7 @@ class SqliteRepository:
     """Users, photos, follows and likes in one SQLite database file."""
 
     def __init__(self, path: Path) -> None:
+        """Create the file's folder, switch the file to WAL and apply the schema."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
