@@ -7,7 +7,9 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 
-from tests.lab04.balancer import get, nginx_log_lines, wait_for
+import pytest
+
+from tests.lab04.balancer import SLOW_TEST_S, get, nginx_log_lines, wait_for
 from tests.lab04.guide import ACCESS_LOG, UPSTREAM
 from workshop.services import Stack
 
@@ -17,6 +19,7 @@ MIN_SHARE = 3  # round robin gives each of 3 servers 10 of 30; anything fair giv
 SECONDS = re.compile(r"\b\d+\.\d{3}\b")  # how Nginx writes $upstream_response_time: 0.004
 
 
+@pytest.mark.timeout(SLOW_TEST_S)
 def test_requests_spread_over_every_app_server(balanced: Callable[..., Stack]) -> None:
     """Nginx sends requests to every app server of its upstream, not always the same one."""
     stack = balanced(app_servers=APP_SERVERS)

@@ -6,7 +6,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from tests.lab04.balancer import Reply, get, register, wait_for
+import pytest
+
+from tests.lab04.balancer import SLOW_TEST_S, Reply, get, register, wait_for
 from tests.lab04.guide import FAILOVER
 from workshop.services import Stack
 
@@ -43,6 +45,7 @@ def run_traffic(stack: Stack, auth: dict[str, str], during: Callable[[], None]) 
     return replies
 
 
+@pytest.mark.timeout(SLOW_TEST_S)
 def test_killed_app_server_costs_at_most_a_few_failed_gets(balanced: Callable[..., Stack]) -> None:
     """SIGKILL one of two app servers under GET traffic: nearly every GET still succeeds."""
     stack = balanced(app_servers=2)
@@ -69,6 +72,7 @@ def test_killed_app_server_costs_at_most_a_few_failed_gets(balanced: Callable[..
     )
 
 
+@pytest.mark.timeout(SLOW_TEST_S)
 def test_gets_to_a_dead_app_server_are_retried_on_another(
     balanced: Callable[..., Stack],
 ) -> None:
@@ -86,6 +90,7 @@ def test_gets_to_a_dead_app_server_are_retried_on_another(
     )
 
 
+@pytest.mark.timeout(SLOW_TEST_S)
 def test_restarted_app_server_gets_traffic_again(balanced: Callable[..., Stack]) -> None:
     """An app server that comes back after a crash gets requests again within seconds."""
     stack = balanced(app_servers=2)
