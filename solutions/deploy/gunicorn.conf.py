@@ -5,10 +5,10 @@ Run it from the repository with the settings in the environment:
     export PHOTOAPP_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')
     gunicorn -c deploy/gunicorn.conf.py "photoapp:create_app()"
 
-Gunicorn reads this file once, in the master process, before it forks any worker. Every name
-below is one of Gunicorn's settings (https://docs.gunicorn.org/en/stable/settings.html); the
-functions at the end are its server hooks. The numbers come from PHOTOAPP_* settings, so the
-same file serves a laptop and a 32-core machine.
+Gunicorn reads this file once, in the master process, before it forks any worker. It uses each
+top-level name that is one of its settings (https://docs.gunicorn.org/en/stable/settings.html)
+and calls the functions named after its server hooks, at the end. The numbers come from
+PHOTOAPP_* settings, so the same file serves a laptop and a 32-core machine.
 """
 
 import os
@@ -46,6 +46,8 @@ workers = settings.workers or 2 * _cores() + 1
 # Threads inside a worker share its GIL, so they do not add CPU; they add waiting capacity. A
 # request to this app spends much of its time waiting (SQLite, files, later PostgreSQL and
 # Redis), and a waiting thread releases the GIL. gthread = a pool of `threads` per worker.
+# A gthread worker accepts connections even while all its threads are busy, so a quick request
+# can wait behind a slow upload in the same worker: more threads (4 by default) shorten that.
 worker_class = "gthread"
 threads = settings.threads
 
