@@ -60,3 +60,20 @@ def test_large_blobs_round_trip(blob_store):
 def test_ping_answers(blob_store):
     """ping returns quietly while the store is writable."""
     assert blob_store.ping() is None
+
+
+def test_every_port_method_is_there_with_its_parameters(blob_store):
+    """The adapter has every method of the BlobStore protocol, with the same parameter names."""
+    import inspect
+
+    from photoapp.ports import BlobStore
+
+    wanted = {name: inspect.signature(member) for name, member in vars(BlobStore).items()
+              if callable(member) and not name.startswith("_")}
+    for name, signature in wanted.items():
+        method = getattr(blob_store, name, None)
+        assert callable(method), f"{type(blob_store).__name__} has no method {name}()"
+        expected = [p for p in signature.parameters if p != "self"]
+        assert list(inspect.signature(method).parameters) == expected, (
+            f"{type(blob_store).__name__}.{name}{inspect.signature(method)} should take {expected}"
+        )

@@ -204,3 +204,20 @@ def test_user_photos_pages_one_users_photos(repository):
 def test_ping_answers(repository):
     """ping returns quietly while the store is up."""
     assert repository.ping() is None
+
+
+def test_every_port_method_is_there_with_its_parameters(repository):
+    """The adapter has every method of the Repository protocol, with the same parameter names."""
+    import inspect
+
+    from photoapp.ports import Repository
+
+    wanted = {name: inspect.signature(member) for name, member in vars(Repository).items()
+              if callable(member) and not name.startswith("_")}
+    for name, signature in wanted.items():
+        method = getattr(repository, name, None)
+        assert callable(method), f"{type(repository).__name__} has no method {name}()"
+        expected = [p for p in signature.parameters if p != "self"]
+        assert list(inspect.signature(method).parameters) == expected, (
+            f"{type(repository).__name__}.{name}{inspect.signature(method)} should take {expected}"
+        )
