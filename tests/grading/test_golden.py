@@ -20,12 +20,14 @@ from tests.grading import submissions as known
 from workshop import manifest as manifest_module
 from workshop.grade.batch import Plan, grade_class
 from workshop.grade.runner import Limits
-from workshop.grade.scoring import StudentRecord
+from workshop.grade.scoring import StudentRecord, short_name
 
 pytestmark = pytest.mark.timeout(600)
 
 EXPECTED = Path(__file__).with_name("expected_lab01.toml")
-TIME_LIMIT_S = 60.0  # the looping submission costs this much of one worker
+# The looping submission costs this much of one worker; generous, because a busy machine
+# (CI, or a developer's laptop running other tests) can make lab 01's reference take a minute.
+TIME_LIMIT_S = 150.0
 KNOWN: dict[str, known.Builder] = {
     "reference": known.zipped(known.reference),
     "starter": known.starter,
@@ -49,7 +51,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, St
         sources=sources,
         labs=[lab],
         out=out,
-        limits=Limits(test_timeout=10, time_limit=TIME_LIMIT_S, max_log_bytes=256 * 1024),
+        limits=Limits(test_timeout=30, time_limit=TIME_LIMIT_S, max_log_bytes=256 * 1024),
         jobs=2,
     )
     records = grade_class(plan, manifest.root, manifest)
@@ -155,12 +157,18 @@ def test_results_json_is_gradescope_format(graded: tuple[Path, dict[str, Student
 
 def test_summary_names_the_common_failures(graded: tuple[Path, dict[str, StudentRecord]]) -> None:
     """summary.md has the class table, lab pass rates and the feed failure with its message."""
-    text = (graded[0] / "summary.md").read_text()
-    assert "| reference | 62/62 | 62/62 |" in text.replace(
-        str(int(graded[1]["reference"].max_score)), "62"
-    )
-    assert "## Most common failures" in text
-    assert "test_feed_has_own_and_followees_photos_only" in text
+    out, records = graded
+    text = (out / "summary.md").read_text()
+    full = f"{records['reference'].max_score:g}"
+    assert f"| reference | {full}/{full} | {full}/{full} |" in text
+    assert "| 01 | " in text.split("## Labs", 1)[1]
+    (feed,) = [
+        t
+        for t in records["feed-ignores-follows"].labs[1].tests
+        if t.nodeid.endswith("::test_feed_has_own_and_followees_photos_only")
+    ]
+    failures = text.split("## Most common failures", 1)[1]
+    assert feed.message.splitlines()[0][:150] in failures
     assert "**loops-forever**: lab 01: timed out" in text
 
 
@@ -173,7 +181,7 @@ def test_logs_are_kept_per_student_and_lab(graded: tuple[Path, dict[str, Student
 
 def _name(nodeid: str) -> str:
     """Return test_file.py::test_name from a node id."""
-    return nodeid.rsplit("/", 1)[-1]
+    return short_name(nodeid)
 
 
 def _write_expected(records: dict[str, StudentRecord]) -> None:

@@ -49,7 +49,9 @@ def grade_class(
     say = _Printer(stream)
     try:
         say(f"collecting the tests of lab(s) {', '.join(lab.tag for lab in plan.labs)}")
-        catalogs = {lab.number: collect_catalog(root, lab) for lab in plan.labs}
+        with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
+            found = pool.map(lambda lab: collect_catalog(root, lab), plan.labs)
+            catalogs = dict(zip([lab.number for lab in plan.labs], found, strict=True))
         deliverables = [rel for lab in manifest.labs for rel in lab.deliverables]
         submissions = collect(plan.sources, deliverables, scratch / "submissions", plan.roster)
         jobs = [

@@ -6,12 +6,12 @@ import csv
 import json
 import statistics
 import time
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workshop.grade.scoring import LabGrade, StudentRecord
+from workshop.grade.scoring import LabGrade, StudentRecord, short_name
 
 RECORD = "grade.json"
 RESULTS = "results.json"
@@ -71,7 +71,7 @@ def gradescope(record: StudentRecord) -> dict[str, Any]:
 def _gradescope_test(grade: LabGrade, index: int, prefix: str) -> dict[str, Any]:
     """Return one test of a lab in Gradescope's format."""
     test = grade.tests[index]
-    name = test.nodeid.rsplit("/", 1)[-1]
+    name = short_name(test.nodeid)
     return {
         "name": f"{prefix}lab {grade.lab:02d} · {name}",
         "number": f"{grade.lab}.{index + 1}",
@@ -138,9 +138,12 @@ def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
     lines += ["", "## Most common failures", ""]
     failures = _common_failures(records)
     if failures:
-        lines += ["| students | lab | test | message |", "|---|---|---|---|"]
-        for (lab, name, message), count in failures:
-            lines.append(f"| {count} | {lab:02d} | `{name}` | {_cell(message)} |")
+        lines += ["| students | lab | message | tests |", "|---|---|---|---|"]
+        for failure in failures:
+            lines.append(
+                f"| {len(failure.students)} | {failure.lab:02d} | {_cell(failure.message)} | "
+                f"{failure.tests_cell()} |"
+            )
     else:
         lines.append("None: every test passed for every student.")
     notes = [(r.student, note) for r in records for note in _notes(r)]
@@ -177,19 +180,39 @@ def table(records: Sequence[StudentRecord], markdown: bool = False) -> list[str]
     ]
 
 
-def _common_failures(records: Sequence[StudentRecord]) -> list[tuple[tuple[int, str, str], int]]:
-    """Return the most frequent (lab, test, message) failures with how many students hit them."""
-    counts: Counter[tuple[int, str, str]] = Counter()
+def _common_failures(records: Sequence[StudentRecord]) -> list[_Failure]:
+    """Return the most frequent failure messages, with the students and tests they hit."""
+    failures: dict[tuple[int, str], _Failure] = {}
     for record in records:
         for grade in record.labs.values():
             if grade.state == "no files":
                 continue  # not a failure of anyone's code: listed under Notes instead
             for test in grade.tests:
                 if test.status != "passed":
-                    name = test.nodeid.rsplit("/", 1)[-1]
-                    message = test.message.splitlines()[0] if test.message else ""
-                    counts[(grade.lab, name, message)] += 1
-    return counts.most_common(TOP_FAILURES)
+                    message = test.message.splitlines()[0] if test.message else "(no message)"
+                    failure = failures.setdefault(
+                        (grade.lab, message), _Failure(grade.lab, message)
+                    )
+                    failure.students.add(record.student)
+                    failure.tests.add(short_name(test.nodeid))
+    ranked = sorted(failures.values(), key=lambda f: (-len(f.students), -len(f.tests), f.lab))
+    return ranked[:TOP_FAILURES]
+
+
+@dataclass
+class _Failure:
+    """One failure message of one lab, and whom and what it hit."""
+
+    lab: int
+    message: str
+    students: set[str] = field(default_factory=set)
+    tests: set[str] = field(default_factory=set)
+
+    def tests_cell(self) -> str:
+        """Return the tests it hit for a table cell: a few names and how many in all."""
+        names = sorted(self.tests)
+        shown = ", ".join(f"`{name}`" for name in names[:3])
+        return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _notes(record: StudentRecord) -> list[str]:

@@ -74,6 +74,12 @@ def relative_name(lab: Lab, nodeid: str) -> str:
     return nodeid.removeprefix(lab.tests_dir.rstrip("/") + "/")
 
 
+def short_name(nodeid: str) -> str:
+    """Return test_file.py::test_name[params] (parameters may hold slashes, the path may not)."""
+    path, _, rest = nodeid.partition("::")
+    return f"{path.rsplit('/', 1)[-1]}::{rest}" if rest else path.rsplit("/", 1)[-1]
+
+
 def score_lab(
     lab: Lab,
     catalog: list[str],

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from workshop.manifest import Lab, repo_root
+from workshop.manifest import Lab, load, repo_root
 
 # A builder writes a submission at dest and returns what to pass to the grader.
 Builder = Callable[[Path, Lab], str]
@@ -89,6 +89,18 @@ def edits_tests_and_grader(dest: Path, lab: Lab) -> str:
     _write(dest / "workshop/results.py", b"raise SystemExit('the grader is mine')\n")
     manifest = (repo_root() / "labs/labs.toml").read_text(encoding="utf-8")
     _write(dest / "labs/labs.toml", manifest.replace("ready = false", "ready = true").encode())
+    return str(dest)
+
+
+def lab01_right_lab02_wrong(dest: Path, lab: Lab) -> str:
+    """Lab 01's reference; lab 02's reference, except that any incoming request id is kept."""
+    reference(dest, load().lab(1))
+    reference(dest, lab)
+    _replace(
+        dest / "photoapp/request_ids.py",
+        "if incoming and SANE_ID.fullmatch(incoming):",
+        "if incoming:  # trusts whatever the client sends",
+    )
     return str(dest)
 
 
