@@ -25,16 +25,19 @@ def lab(compare: Any = None, stack: dict[str, Any] | None = None) -> Lab:
     return Lab(number=2, slug="02-x", title="x", stack=stack or {"app_servers": 1}, load=load)
 
 
-def stats(name: str, requests: int = 100, failures: int = 0, rps: float = 10.0,
-          p95: float = 200.0) -> EndpointStats:
+def stats(
+    name: str, requests: int = 100, failures: int = 0, rps: float = 10.0, p95: float = 200.0
+) -> EndpointStats:
     """Figures of one endpoint."""
     return EndpointStats(name, requests, failures, rps, p95 / 2, p95, p95 * 2, p95 * 3)
 
 
 def report(rps: float, p95: float, failures: int = 0) -> LoadReport:
     """A run with one endpoint whose figures are its total's."""
-    return LoadReport([stats("GET /api/feed", 100, failures, rps, p95)],
-                      stats("Aggregated", 100, failures, rps, p95))
+    return LoadReport(
+        [stats("GET /api/feed", 100, failures, rps, p95)],
+        stats("Aggregated", 100, failures, rps, p95),
+    )
 
 
 def test_a_lab_without_compare_runs_its_one_stack() -> None:
@@ -47,7 +50,8 @@ def test_variants_change_the_lab_stack_and_add_settings() -> None:
     gunicorn = {**GUNICORN, "env": {"PHOTOAPP_WORKERS": "3"}}
     found = variants(lab([FLASK, gunicorn], stack={"app_servers": 1, "app_server": "flask"}))
     assert [(v.name, v.spec.app_server, v.env) for v in found] == [
-        ("flask", "flask", {}), ("gunicorn", "gunicorn", {"PHOTOAPP_WORKERS": "3"}),
+        ("flask", "flask", {}),
+        ("gunicorn", "gunicorn", {"PHOTOAPP_WORKERS": "3"}),
     ]
 
 
@@ -79,8 +83,10 @@ def test_merged_endpoints_carry_their_variant() -> None:
     flask, gunicorn = variants(lab([FLASK, GUNICORN]))
     merged = merge([(flask, report(100, 300)), (gunicorn, report(150, 150))])
     assert sorted(s.name for s in merged.endpoints) == [
-        "Aggregated (flask)", "Aggregated (gunicorn)",
-        "GET /api/feed (flask)", "GET /api/feed (gunicorn)",
+        "Aggregated (flask)",
+        "Aggregated (gunicorn)",
+        "GET /api/feed (flask)",
+        "GET /api/feed (gunicorn)",
     ]
 
 
