@@ -94,7 +94,7 @@ def _variant(entry: Any, lab: Lab, where: str) -> Variant:
     env = dict(entry.get("env", {}))
     bad = [k for k, v in env.items() if not k.startswith("PHOTOAPP_") or not isinstance(v, str)]
     if bad:
-        raise ManifestError(f"{where}: variant {name!r}: env holds PHOTOAPP_* = \"text\": {bad}")
+        raise ManifestError(f'{where}: variant {name!r}: env holds PHOTOAPP_* = "text": {bad}')
     spec = StackSpec.from_manifest({**lab.stack, **dict(entry.get("stack", {}))})
     fault = Fault.from_table(entry["fault"], f"{where}, {name!r}") if "fault" in entry else None
     return Variant(name, spec, env, fault)
