@@ -72,7 +72,10 @@ class FaultLog:
     def add(self, began: float, what: str, **figures: float) -> None:
         """Record one event and show it."""
         at = round(time.monotonic() - began, 1)
-        self.events.append({"at_s": at, "event": what, **figures})
+        # The wall clock too, to line events up with Locust's per-second history.
+        self.events.append(
+            {"at_s": at, "unix_time": round(time.time(), 3), "event": what, **figures}
+        )
         extra = "".join(f", {name} {value:.1f} s" for name, value in figures.items())
         print(f"\n  fault at {at:5.1f} s: {what}{extra}", file=sys.stderr, flush=True)
 
