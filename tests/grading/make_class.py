@@ -16,8 +16,14 @@ from tests.grading.submissions import _committed, _write
 from workshop import manifest as manifest_module
 
 
-def make_class(dest: Path, students: int, labs: list[int], seed: int = 7) -> list[Path]:
-    """Write `students` folders under dest and return them."""
+def make_class(
+    dest: Path, students: int, labs: list[int], seed: int = 7, distinct: bool = False
+) -> list[Path]:
+    """Write `students` folders under dest and return them.
+
+    distinct: end every file with a line naming its student, as real submissions differ, so
+    that no two runs can be shared (the grader grades identical files once).
+    """
     manifest = manifest_module.load()
     chooser = random.Random(seed)
     folders = []
@@ -29,11 +35,17 @@ def make_class(dest: Path, students: int, labs: list[int], seed: int = 7) -> lis
                 for rel in manifest.lab(number).deliverables:
                     solution = manifest.root / "solutions" / rel
                     use_reference = solution.is_file() and chooser.random() < 0.7
-                    _write(
-                        folder / rel, solution.read_bytes() if use_reference else _committed(rel)
-                    )
+                    data = solution.read_bytes() if use_reference else _committed(rel)
+                    if distinct:
+                        data += f"\n{_comment(rel)} student{i:02d}\n".encode()
+                    _write(folder / rel, data)
         folders.append(folder)
     return folders
+
+
+def _comment(rel: str) -> str:
+    """Return the line-comment marker of a deliverable's language."""
+    return "--" if rel.endswith(".sql") else "#"
 
 
 if __name__ == "__main__":
@@ -41,6 +53,8 @@ if __name__ == "__main__":
     parser.add_argument("dest", type=Path)
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--labs", default="1")
+    parser.add_argument("--distinct", action="store_true", help="no two students' files alike")
     args = parser.parse_args()
-    made = make_class(args.dest, args.students, manifest_module.parse_lab_range(args.labs))
+    labs = manifest_module.parse_lab_range(args.labs)
+    made = make_class(args.dest, args.students, labs, distinct=args.distinct)
     print(f"{len(made)} submissions in {args.dest}")

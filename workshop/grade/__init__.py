@@ -10,6 +10,7 @@ labs/INSTRUCTORS.md for running a class.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -108,11 +109,21 @@ def main(args: argparse.Namespace) -> int:
             roster=args.roster,
             scratch=args.scratch,
         )
+        # SIGTERM (a closed terminal, a CI cancel) unwinds like Ctrl-C, so runs are stopped.
+        signal.signal(signal.SIGTERM, _interrupt)
         grade_class(plan, manifest.root, manifest)
     except (manifest_module.ManifestError, SubmissionError, GradingError, TreeError) as exc:
         print(f"workshop grade: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("workshop grade: interrupted; runs stopped, no report written", file=sys.stderr)
+        return 130
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt in the main thread."""
+    raise KeyboardInterrupt
 
 
 def _labs(manifest: manifest_module.Manifest, text: str | None) -> list[manifest_module.Lab]:

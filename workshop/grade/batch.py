@@ -16,6 +16,7 @@ from typing import TextIO
 
 from workshop.grade import reports
 from workshop.grade.runner import Job, Limits, collect_catalog, run_job
+from workshop.grade.sandbox import stop_all_runs
 from workshop.grade.scoring import LabGrade, StudentRecord
 from workshop.grade.submissions import Submission, collect
 from workshop.manifest import Lab, Manifest
@@ -84,8 +85,13 @@ def grade_class(
                 progress.finished(job, grades[job])
 
             with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
-                # list() re-raises the first error of a job: a grader bug, not a student's.
-                list(pool.map(work, jobs))
+                try:
+                    # list() re-raises the first error of a job: a grader bug, not a student's.
+                    list(pool.map(work, jobs))
+                except BaseException:  # Ctrl-C, SIGTERM, a grader bug: stop what runs, now
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    stop_all_runs()
+                    raise
         return _write_reports(plan.out, [_record(s, grades) for s in submissions], say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -176,7 +177,15 @@ def _run(
         max_log_bytes=limits.max_log_bytes,
     )
     _stop_servers_left_by(outcome.pid)
-    results = _read(results_file)
+    # Paths into the run's scratch tree differ for every student: say "tree/" instead, so the
+    # same mistake reads the same in everyone's report.
+    tree = str(folder / "tree")
+    results = [
+        dataclasses.replace(
+            r, message=r.message.replace(tree, "tree"), details=r.details.replace(tree, "tree")
+        )
+        for r in _read(results_file)
+    ]
     if outcome.timed_out:
         state = "timed out"
         why = f"not run: the lab's time limit of {limits.time_limit:g} s ran out first"

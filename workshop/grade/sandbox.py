@@ -27,6 +27,12 @@ MAX_FILE_BYTES = 1024 * 1024 * 1024
 _DROPPED_PREFIXES = ("PHOTOAPP_", "WORKSHOP_", "PYTEST_", "PYTHON", "COV_")
 
 
+# Process groups of the runs going on now, so that an interrupted grader stops them all: they
+# run in sessions of their own, out of reach of the terminal's Ctrl-C.
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     """How a fenced run ended."""
@@ -77,6 +83,8 @@ def run_fenced(
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own group: one killpg stops it and everything it started
     )
+    with _running_lock:
+        _running.add(process.pid)
     _limit_file_size(process.pid)
     assert process.stdout is not None
     copier = _OutputCopier(process.stdout.fileno(), log, max_log_bytes)
@@ -90,6 +98,8 @@ def run_fenced(
         # Also after a normal exit: a server the tests left behind must not outlive the run.
         _kill_group(process.pid)
         process.wait()
+        with _running_lock:
+            _running.discard(process.pid)
     copier.finish(grace=2.0)
     process.stdout.close()
     if timed_out:
@@ -102,6 +112,14 @@ def run_fenced(
         output_bytes=copier.total,
         dropped_bytes=copier.dropped,
     )
+
+
+def stop_all_runs() -> None:
+    """Kill every run still going (the grader is interrupted); each returns as timed out."""
+    with _running_lock:
+        groups = list(_running)
+    for pgid in groups:
+        _kill_group(pgid)
 
 
 def _limit_file_size(pid: int) -> None:
