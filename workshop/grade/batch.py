@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from workshop import manifest as manifest_module
 from workshop.grade import reports
+from workshop.grade.pristine import export
 from workshop.grade.runner import Job, Limits, collect_catalog, run_job
 from workshop.grade.sandbox import stop_all_runs
 from workshop.grade.scoring import LabGrade, StudentRecord
@@ -49,17 +51,21 @@ def grade_class(
     scratch.chmod(0o755)
     say = _Printer(stream)
     try:
-        say(f"collecting the tests of lab(s) {', '.join(lab.tag for lab in plan.labs)}")
+        pristine = export(root, scratch / "pristine")
+        say(f"grading with {pristine.origin}")
+        root, manifest = pristine.root, manifest_module.load(pristine.root)
+        labs = [manifest.ready_lab(lab.number) for lab in plan.labs]
+        say(f"collecting the tests of lab(s) {', '.join(lab.tag for lab in labs)}")
         with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
-            found = pool.map(lambda lab: collect_catalog(root, lab), plan.labs)
-            catalogs = dict(zip([lab.number for lab in plan.labs], found, strict=True))
+            found = pool.map(lambda lab: collect_catalog(root, lab), labs)
+            catalogs = dict(zip([lab.number for lab in labs], found, strict=True))
         deliverables = [rel for lab in manifest.labs for rel in lab.deliverables]
         submissions = collect(plan.sources, deliverables, scratch / "submissions", plan.roster)
         jobs = [
             Job(submission, lab, integrated)
             for submission in submissions
             for integrated in ([False, True] if plan.integrated else [False])
-            for lab in plan.labs
+            for lab in labs
         ]
         say(f"grading {len(submissions)} submission(s): {len(jobs)} runs, {plan.jobs} at a time")
 
@@ -92,7 +98,8 @@ def grade_class(
                     pool.shutdown(wait=False, cancel_futures=True)
                     stop_all_runs()
                     raise
-        return _write_reports(plan.out, [_record(s, grades) for s in submissions], say)
+        records = [_record(s, grades, pristine.origin) for s in submissions]
+        return _write_reports(plan.out, records, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -111,10 +118,10 @@ def _write_reports(out: Path, records: list[StudentRecord], say: _Printer) -> li
     return everyone
 
 
-def _record(submission: Submission, grades: dict[Job, LabGrade]) -> StudentRecord:
+def _record(submission: Submission, grades: dict[Job, LabGrade], origin: str) -> StudentRecord:
     """Gather one submission's lab grades into its record."""
     record = StudentRecord(
-        submission.student, submission.source, submission.found, submission.notes
+        submission.student, submission.source, submission.found, submission.notes, origin
     )
     for job, grade in grades.items():
         if job.submission is submission:

@@ -106,12 +106,14 @@ def write_grades_csv(out: Path, records: Sequence[StudentRecord]) -> Path:
 def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
     """Write summary.md: the class table, per-lab pass rates, the most common failures."""
     labs, _ = _columns(records)
+    origins = sorted({record.graded_with for record in records if record.graded_with})
     lines = [
         "# Grades",
         "",
         f"{len(records)} students, labs {', '.join(f'{n:02d}' for n in labs)}; "
         f"written {time.strftime('%Y-%m-%d %H:%M')}. Scores are points earned/available; "
-        "each lab is graded with the student's files for that lab and the reference for the rest.",
+        "each lab is graded with the student's files for that lab and the reference for the "
+        f"rest. Graded with {'; '.join(origins) or 'an unknown repository state'}.",
         "",
         "## Class",
         "",

@@ -99,7 +99,7 @@ def collect_catalog(root: Path, lab: Lab) -> list[str]:
     done = subprocess.run(  # noqa: S603 - our own argv
         argv,
         cwd=root,
-        env={**os.environ, **pytest_env()},
+        env={**os.environ, **pytest_env(), "WORKSHOP_ROOT": str(root)},
         capture_output=True,
         text=True,
         timeout=COLLECT_TIMEOUT_S,
@@ -176,7 +176,7 @@ def _run(
         time_limit=limits.time_limit,
         max_log_bytes=limits.max_log_bytes,
     )
-    _stop_servers_left_by(outcome.pid)
+    _stop_servers_left_by(outcome.pid, root)
     # Paths into the run's scratch tree differ for every student: say "tree/" instead, so the
     # same mistake reads the same in everyone's report.
     tree = str(folder / "tree")
@@ -203,19 +203,20 @@ def _run(
     return grade
 
 
-def _stop_servers_left_by(pid: int) -> None:
+def _stop_servers_left_by(pid: int, root: Path) -> None:
     """Stop the servers a run's fixtures started and did not stop (it was killed, say)."""
     # Servers run in sessions of their own, out of reach of the run's process group; each
-    # stack records its owner (the pytest process) and its servers in an owner file.
-    run_root = default_run_root()
-    for owner_file in run_root.glob(f"*/{OWNER_FILE}") if run_root.is_dir() else []:
-        try:
-            owner = json.loads(owner_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if owner.get("owner_pid") == pid:
-            stop_recorded(owner_file.parent)
-            remove_folder(owner_file.parent)
+    # stack records its owner (the pytest process) and its servers in an owner file, under
+    # .workshop/run of whichever copy of the workshop package the run imported.
+    for run_root in {default_run_root(), root / ".workshop" / "run"}:
+        for owner_file in run_root.glob(f"*/{OWNER_FILE}") if run_root.is_dir() else []:
+            try:
+                owner = json.loads(owner_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if owner.get("owner_pid") == pid:
+                stop_recorded(owner_file.parent)
+                remove_folder(owner_file.parent)
 
 
 def _read(path: Path) -> list[TestResult]:

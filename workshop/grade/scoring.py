@@ -142,6 +142,7 @@ class StudentRecord:
     source: str
     found: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    graded_with: str = ""  # the repository state that graded it: "commit 1a2b3c4 of ..."
     labs: dict[int, LabGrade] = field(default_factory=dict)
     integrated: dict[int, LabGrade] = field(default_factory=dict)
 
@@ -162,6 +163,7 @@ class StudentRecord:
             "source": self.source,
             "found": self.found,
             "notes": self.notes,
+            "graded_with": self.graded_with,
             "labs": {str(n): g.to_dict() for n, g in sorted(self.labs.items())},
             "integrated": {str(n): g.to_dict() for n, g in sorted(self.integrated.items())},
         }
@@ -174,6 +176,7 @@ class StudentRecord:
             source=data.get("source", ""),
             found=list(data.get("found", [])),
             notes=list(data.get("notes", [])),
+            graded_with=str(data.get("graded_with", "")),
             labs={int(n): LabGrade.from_dict(g) for n, g in data.get("labs", {}).items()},
             integrated={
                 int(n): LabGrade.from_dict(g) for n, g in data.get("integrated", {}).items()
