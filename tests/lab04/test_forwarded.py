@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from collections.abc import Callable
 
 from tests.lab04.balancer import app_log_lines, get, wait_for
@@ -16,8 +17,22 @@ NGINX = "127.0.0.1"
 FORGED = "203.0.113.7"  # an address a client claims in its own X-Forwarded-For
 
 
+def can_send_from(address: str) -> bool:
+    """Tell whether this machine lets us open connections from `address`."""
+    try:
+        with socket.socket() as probe:
+            probe.bind((address, 0))
+        return True
+    except OSError:
+        return False
+
+
 def test_app_logs_the_clients_address_not_nginxs(balanced: Callable[..., Stack]) -> None:
     """The app's access log shows the client's address, not Nginx's and not a forged one."""
+    assert can_send_from(CLIENT), (
+        f"this machine cannot send from {CLIENT}; on macOS add it once with "
+        f"`sudo ifconfig lo0 alias {CLIENT} up` (Linux needs nothing)"
+    )
     stack = balanced()
     marker = f"who-asks-{secrets.token_hex(4)}"
     reply = get(
