@@ -29,11 +29,11 @@ def can_send_from(address: str) -> bool:
 
 def test_app_logs_the_clients_address_not_nginxs(balanced: Callable[..., Stack]) -> None:
     """The app's access log shows the client's address, not Nginx's and not a forged one."""
+    stack = balanced()
     assert can_send_from(CLIENT), (
         f"this machine cannot send from {CLIENT}; on macOS add it once with "
         f"`sudo ifconfig lo0 alias {CLIENT} up` (Linux needs nothing)"
     )
-    stack = balanced()
     marker = f"who-asks-{secrets.token_hex(4)}"
     reply = get(
         stack.base_url,
