@@ -153,10 +153,13 @@ def template_context(
 def render_template(template: Path, context: dict[str, object]) -> str:
     """Render an nginx.conf Jinja2 template; a missing file or bad variable is a ServiceError."""
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
     if not template.exists():
         raise ServiceError(f"nginx: no template at {template} (lab 04 writes deploy/nginx.conf)")
-    env = jinja2.Environment(
+    # Sandboxed: the grader renders templates students wrote, and a plain Jinja template can
+    # reach Python objects through attributes.
+    env = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(template.parent)),
         undefined=jinja2.StrictUndefined,  # a misspelt variable is an error, not ""
         keep_trailing_newline=True,
