@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the servers the labs start as local processes, from Debian's packages, when missing:
-# redis-server, nginx (nginx-light), PostgreSQL, and Chromium for the browser tests.
+# redis-server, nginx (nginx-light), PostgreSQL, and Chromium for the browser test (Playwright
+# drives it directly, so no chromedriver is needed).
 # Idempotent: packages already installed (or whose programs are already on PATH) are skipped,
 # and `apt-get update` runs once, only when something is to be installed. Run as root (CI) or
 # with sudo available.
@@ -33,7 +34,6 @@ else
     missing="$missing postgresql"
 fi
 need chromium chromium chromium-browser
-need chromium-driver chromedriver
 
 if [ -z "$missing" ]; then
     echo "install-debian-packages: nothing to install"
