@@ -28,16 +28,16 @@ def export(checkout: Path, dest: Path) -> Pristine:
     if head is None:
         return Pristine(checkout, f"working tree of {checkout} (not a git checkout)")
     dest.mkdir(parents=True)
-    archive = subprocess.Popen(  # noqa: S603 - fixed argv
-        ["git", "-C", str(checkout), "archive", "--format=tar", "HEAD"],
-        stdout=subprocess.PIPE,
-    )
-    assert archive.stdout is not None
     # The "data" filter (refusing absolute paths and links out) exists from Python 3.11.4.
     safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-    with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
-        tar.extractall(dest, **safe)  # type: ignore[arg-type]
-    if archive.wait() != 0:
+    with subprocess.Popen(  # noqa: S603 - fixed argv
+        ["git", "-C", str(checkout), "archive", "--format=tar", "HEAD"],
+        stdout=subprocess.PIPE,
+    ) as archive:
+        assert archive.stdout is not None
+        with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+            tar.extractall(dest, **safe)  # type: ignore[arg-type]
+    if archive.returncode != 0:
         raise RuntimeError(f"git archive of {checkout} failed")
     dirty = _git(checkout, "status", "--porcelain", "--untracked-files=no")
     note = " (uncommitted changes in the checkout are not used)" if dirty else ""
