@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2,
         metavar="N",
-        help="runs at once (default: 2; one per core is about right)",
+        help="runs at once (default: 2; cores + 1 was fastest, see labs/INSTRUCTORS.md)",
     )
     parser.add_argument(
         "--timeout",
