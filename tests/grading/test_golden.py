@@ -55,7 +55,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, St
         limits=Limits(test_timeout=30, time_limit=TIME_LIMIT_S, max_log_bytes=256 * 1024),
         jobs=2,
     )
-    records = grade_class(plan, manifest.root, manifest)
+    records = grade_class(plan, manifest.root)
     return out, {record.student: record for record in records}
 
 

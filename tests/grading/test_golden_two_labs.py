@@ -38,7 +38,7 @@ def grades(tmp_path_factory: pytest.TempPathFactory) -> dict[int, LabGrade]:
         limits=Limits(test_timeout=60, time_limit=300, max_log_bytes=256 * 1024),
         jobs=2,
     )
-    (record,) = grade_class(plan, manifest.root, manifest)
+    (record,) = grade_class(plan, manifest.root)
     return record.labs
 
 

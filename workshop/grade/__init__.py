@@ -111,7 +111,7 @@ def main(args: argparse.Namespace) -> int:
         )
         # SIGTERM (a closed terminal, a CI cancel) unwinds like Ctrl-C, so runs are stopped.
         signal.signal(signal.SIGTERM, _interrupt)
-        grade_class(plan, manifest.root, manifest)
+        grade_class(plan, manifest.root)
     except (manifest_module.ManifestError, SubmissionError, GradingError, TreeError) as exc:
         print(f"workshop grade: {exc}", file=sys.stderr)
         return 2

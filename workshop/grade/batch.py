@@ -40,9 +40,7 @@ class Plan:
     scratch: Path | None = None  # default: a fresh folder under the system's temp folder
 
 
-def grade_class(
-    plan: Plan, root: Path, manifest: Manifest, stream: TextIO = sys.stderr
-) -> list[StudentRecord]:
+def grade_class(plan: Plan, checkout: Path, stream: TextIO = sys.stderr) -> list[StudentRecord]:
     """Grade every submission of the plan, write the reports, return the class's records."""
     plan.out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="workshop-grade-", dir=plan.scratch))
@@ -51,7 +49,7 @@ def grade_class(
     scratch.chmod(0o755)
     say = _Printer(stream)
     try:
-        pristine = export(root, scratch / "pristine")
+        pristine = export(checkout, scratch / "pristine")
         say(f"grading with {pristine.origin}")
         root, manifest = pristine.root, manifest_module.load(pristine.root)
         labs = [manifest.ready_lab(lab.number) for lab in plan.labs]
@@ -70,7 +68,6 @@ def grade_class(
         say(f"grading {len(submissions)} submission(s): {len(jobs)} runs, {plan.jobs} at a time")
 
         def run(job: Job) -> LabGrade:
-            logs = plan.out / job.submission.student
             return run_job(
                 job,
                 root=root,
@@ -78,30 +75,37 @@ def grade_class(
                 catalog=catalogs[job.lab.number],
                 limits=plan.limits,
                 scratch=scratch / "runs",
-                logs=logs,
+                logs=plan.out / job.submission.student,
             )
 
-        shared = _SharedRuns(run, root, manifest, plan.out)
-        grades: dict[Job, LabGrade] = {}
-        with _Progress(say, len(jobs)) as progress:
-
-            def work(job: Job) -> None:
-                progress.started(job)
-                grades[job] = shared.grade(job)
-                progress.finished(job, grades[job])
-
-            with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
-                try:
-                    # list() re-raises the first error of a job: a grader bug, not a student's.
-                    list(pool.map(work, jobs))
-                except BaseException:  # Ctrl-C, SIGTERM, a grader bug: stop what runs, now
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    stop_all_runs()
-                    raise
+        grades = _run_all(jobs, _SharedRuns(run, root, manifest, plan.out), plan.jobs, say)
         records = [_record(s, grades, pristine.origin) for s in submissions]
         return _write_reports(plan.out, records, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_all(
+    jobs: list[Job], shared: _SharedRuns, at_once: int, say: _Printer
+) -> dict[Job, LabGrade]:
+    """Run the jobs `at_once` at a time with progress lines; return each one's grade."""
+    grades: dict[Job, LabGrade] = {}
+    with _Progress(say, len(jobs)) as progress:
+
+        def work(job: Job) -> None:
+            progress.started(job)
+            grades[job] = shared.grade(job)
+            progress.finished(job, grades[job])
+
+        with ThreadPoolExecutor(max_workers=max(1, at_once)) as pool:
+            try:
+                # list() re-raises the first error of a job: a grader bug, not a student's.
+                list(pool.map(work, jobs))
+            except BaseException:  # Ctrl-C, SIGTERM, a grader bug: stop what runs, now
+                pool.shutdown(wait=False, cancel_futures=True)
+                stop_all_runs()
+                raise
+    return grades
 
 
 def _write_reports(out: Path, records: list[StudentRecord], say: _Printer) -> list[StudentRecord]:
