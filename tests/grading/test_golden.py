@@ -35,6 +35,7 @@ KNOWN: dict[str, known.Builder] = {
     "starter": known.starter,
     "empty": known.empty,
     "feed-ignores-follows": known.git_repository(known.feed_ignores_follows),
+    "crashes": known.crashes,
     "syntax-error": known.syntax_error,
     "edits-tests-and-grader": known.edits_tests_and_grader,
 }

@@ -58,6 +58,16 @@ def loops_forever(dest: Path, lab: Lab) -> str:
     return str(dest)
 
 
+def crashes(dest: Path, lab: Lab) -> str:
+    """The reference, except that importing the repository kills the Python process."""
+    reference(dest, lab)
+    path = dest / "photoapp/backends/repository_sqlite.py"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nimport os\nos._exit(3)\n", encoding="utf-8"
+    )
+    return str(dest)
+
+
 def syntax_error(dest: Path, lab: Lab) -> str:
     """The reference, except that the repository module does not parse."""
     reference(dest, lab)
