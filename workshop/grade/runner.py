@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from workshop.grade.sandbox import run_fenced, scratch_env
+from workshop.grade.sandbox import clean_env, run_fenced, scratch_env
 from workshop.grade.scoring import LabGrade, score_lab
 from workshop.grade.submissions import Submission
 from workshop.manifest import Lab, Manifest
@@ -99,7 +98,7 @@ def collect_catalog(root: Path, lab: Lab) -> list[str]:
     done = subprocess.run(  # noqa: S603 - our own argv
         argv,
         cwd=root,
-        env={**os.environ, **pytest_env(), "WORKSHOP_ROOT": str(root)},
+        env={**clean_env(), **pytest_env(), "WORKSHOP_ROOT": str(root)},
         capture_output=True,
         text=True,
         timeout=COLLECT_TIMEOUT_S,

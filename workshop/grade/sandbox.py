@@ -45,9 +45,14 @@ class RunOutcome:
     dropped_bytes: int  # what went beyond the log cap
 
 
+def clean_env() -> dict[str, str]:
+    """Return our environment without the app's, the workshop's, pytest's and Python's settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
+
+
 def scratch_env(scratch: Path, extra: Mapping[str, str]) -> dict[str, str]:
-    """Return our environment minus app and test settings, with HOME and TMPDIR in `scratch`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_PREFIXES)}
+    """Return clean_env() with HOME and TMPDIR in `scratch`, plus `extra`."""
+    env = clean_env()
     for name in ("home", "tmp", "cache"):
         (scratch / name).mkdir(parents=True, exist_ok=True)
     env.update(
