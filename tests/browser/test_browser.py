@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,6 +57,11 @@ def page() -> Iterator[Page]:
             yield browser.new_page()
         finally:
             browser.close()
+    # Playwright's driver pipes can outlive its event loop and be freed by a later garbage
+    # collection, inside some unrelated test; free them here, where they belong.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def sunset_jpeg(path: Path) -> Path:
