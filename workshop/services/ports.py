@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 HOST = "127.0.0.1"
 
@@ -22,6 +23,16 @@ def port_is_free(port: int) -> bool:
             sock.bind((HOST, port))
         except OSError:
             return False
+    return True
+
+
+def wait_port_free(port: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for a port to be free (a killed server lets go of it late)."""
+    deadline = time.monotonic() + timeout
+    while not port_is_free(port):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
     return True
 
 

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from workshop.services.errors import ServiceError
 from workshop.services.pids import kill_group, start_time
-from workshop.services.ports import HOST, free_port, port_answers, port_is_free
+from workshop.services.ports import HOST, free_port, port_answers, port_is_free, wait_port_free
 
 PR_SET_PDEATHSIG = 1
 PORT_CLASH = re.compile(
@@ -26,6 +26,7 @@ PORT_CLASH = re.compile(
     re.IGNORECASE,
 )
 PORT_RETRIES = 3
+PORT_RELEASE_TIMEOUT_S = 5.0  # how long a restart waits for a killed server's port
 
 
 class Reporter:
@@ -165,7 +166,8 @@ class ManagedProcess:
         """Start the server and wait until it is ready (restarts it after stop() or kill())."""
         if self.is_running():
             return
-        if self.listens and not port_is_free(self.port):
+        # After kill() the dying processes release the port a moment later: wait for it.
+        if self.listens and not wait_port_free(self.port, PORT_RELEASE_TIMEOUT_S):
             raise ServiceError(f"{self.name}: port {self.port} is taken by another program")
         start_all([self], reporter or Reporter(quiet=True), timeout=timeout, new_ports=False)
 
