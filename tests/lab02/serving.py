@@ -110,18 +110,6 @@ def _reply(status: int, headers: dict[str, str], raw: bytes) -> Reply:
     return Reply(status, headers, body, text)
 
 
-def upload_form(image: bytes, caption: str) -> tuple[bytes, str]:
-    """Encode POST /api/photos's multipart body (file and caption) and its Content-Type."""
-    boundary = "lab02-" + os.urandom(8).hex()
-    head = f"--{boundary}\r\nContent-Disposition: form-data; name"
-    body = (
-        f'{head}="caption"\r\n\r\n{caption}\r\n'
-        f'{head}="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    ).encode()
-    body += image + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def children_of(pid: int) -> set[int]:
     """Return the ids of the processes whose parent is `pid`, read from /proc."""
     found = set()

@@ -9,8 +9,9 @@ import urllib.request
 from collections.abc import Callable
 
 from tests.helpers.images import make_jpeg
+from tests.helpers.multipart import upload_form
 from tests.lab02.guide import GUNICORN, STATELESS
-from tests.lab02.serving import HTTP_TIMEOUT, fetch, raise_if_stub, upload_form
+from tests.lab02.serving import HTTP_TIMEOUT, fetch, raise_if_stub
 from workshop.services import Stack
 
 PASSWORD = "correct-horse-battery"

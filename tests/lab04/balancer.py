@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.helpers.multipart import upload_form
 from workshop import manifest
 from workshop.services import ServiceError, Stack, StackSpec
 from workshop.services.nginx import NginxServer
@@ -156,21 +157,9 @@ def register(base_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {reply.json()['token']}"}
 
 
-def upload_form(image: bytes, caption: str = "through nginx") -> tuple[bytes, str]:
-    """Encode POST /api/photos's multipart body (file and caption) and its Content-Type."""
-    boundary = "lab04-" + secrets.token_hex(8)
-    head = f"--{boundary}\r\nContent-Disposition: form-data; name"
-    body = (
-        f'{head}="caption"\r\n\r\n{caption}\r\n'
-        f'{head}="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    ).encode()
-    body += image + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def upload(base_url: str, auth: Mapping[str, str], image: bytes) -> Reply:
     """POST /api/photos through Nginx."""
-    body, content_type = upload_form(image)
+    body, content_type = upload_form(image, "through nginx")
     return call(
         base_url,
         "POST",
