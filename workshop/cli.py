@@ -192,6 +192,8 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
         print("no services are running (start them with `workshop services up --lab N`)")
         return 1
     print(f"tree: {status.get('tree')}  started: {status.get('started_at')}")
+    if status.get("machines"):
+        print(f"machines: {status['machines']}")
     for server in status["servers"]:
         state = "up" if server.get("up") else "DOWN"
         url = server.get("url") or ""

@@ -43,6 +43,7 @@ from workshop.report import (
 from workshop.saturation import Meter, RunFacts
 from workshop.services import ServiceError, Stack, StackSpec
 from workshop.services.app import tree_environment
+from workshop.services.machine import Machines
 from workshop.services.ports import port_is_free
 from workshop.slo import CHECKS, SloError, Verdict, judge
 from workshop.trees import TreeError, resolve_impl
@@ -198,8 +199,8 @@ def _run_variant(
             )
             with faults.injected(variant.fault, stack, plan.run_time_s, folder):
                 facts = _run_headless(
-                    plan, stack.base_url, folder, root,
-                    accounts=accounts, meter=lambda: Meter(stack, variant.name),
+                    plan, stack.base_url, folder, root, accounts=accounts,
+                    meter=lambda: Meter(stack, variant.name), machines=stack.machines,
                 )  # fmt: skip
         finally:
             _keep_logs(stack, folder)
@@ -295,6 +296,7 @@ def _run_headless(
     *,
     accounts: Path | None = None,
     meter: Callable[[], Meter] | None = None,
+    machines: Machines | None = None,
 ) -> RunFacts | None:
     """Run Locust without its UI for the plan's run time, showing progress on the terminal.
 
@@ -318,6 +320,9 @@ def _run_headless(
     # cwd is the repository so the scenario's `from loadtests.common import ...` resolves.
     with open(log_path, "wb") as log:
         process = _start_locust(command, root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if machines is not None:
+        # The load generator on a machine of its own: first in line for CPU, never capped.
+        machines.place("locust", process.pid, capped=False)
     shown = _ProgressLine(plan.run_time_s)
     window: tuple[Meter, float] | None = None  # the meter and Locust's CPU when it started
     facts: RunFacts | None = None
@@ -423,6 +428,8 @@ class _ProgressLine:
                 f"   {progress.users:3d} users   {progress.rps:6.1f} req/s   p95 {p95:>5} ms"
                 f"   {progress.requests} requests, {progress.failures} failed"
             )
+        elif not self.live:
+            return  # a log gets lines with figures only: the first one as soon as there are any
         if self.live:
             print(f"\r{text:<100}", end="", file=sys.stderr, flush=True)
         elif elapsed - self.last_print >= PROGRESS_EVERY_S:

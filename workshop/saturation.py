@@ -6,7 +6,8 @@ requests per second however different they are, and their ratio says nothing. So
 measures, over its timed window:
 
 - each budgeted server: the share of its CPU budget it used (a machine at >= 85 % is the limit);
-- without budgets, each app server's CPU, and the whole box's (>= 90 % busy is the limit);
+- each app server's CPU (one Python process near 1 CPU is held by its GIL: the limit);
+- the whole box's CPU (>= 90 % busy: no core was left, the limit, budgets or not);
 - Locust's own CPU (one process: >= 90 % of a core means the numbers are Locust's limit).
 
 `RunFacts.saturated` is True when a server or the box was the limit, False when nothing was,
@@ -69,7 +70,9 @@ class RunFacts:
             for name, cpus in self.app_cpu.items():
                 if cpus >= PROCESS_LIMIT:
                     return f"{name} at {cpus:.2f} CPU (one Python process tops out near 1: the GIL)"
-        if not self.budgeted and self.box_busy >= BOX_LIMIT:
+        if self.box_busy >= BOX_LIMIT:
+            # Budgets or not, a box with no idle core left was the limit: one more server could
+            # not have been faster (on a real data centre's separate machines it would be).
             return f"the whole machine ({self.box_busy:.0%} of its cores busy)"
         return ""
 
@@ -77,7 +80,10 @@ class RunFacts:
         """One line for the terminal: what was busy, and whether the run measured capacity."""
         if self.budgeted:
             busy = ", ".join(f"{n} {s:.0%}" for n, s in self.machine_busy.items())
-            cpu = f"machines ({self.budget_cpu:g} CPU each) busy: {busy}"
+            cpu = (
+                f"machines ({self.budget_cpu:g} CPU each) busy: {busy}; "
+                f"the whole box {self.box_busy:.0%}"
+            )
         else:
             apps = ", ".join(f"{n} {c:.2f} CPU" for n, c in self.app_cpu.items())
             cpu = f"no CPU budgets; {apps}; machine {self.box_busy:.0%} busy"

@@ -129,3 +129,25 @@ def test_a_budget_caps_a_busy_server_and_goes_away_with_its_stack(tmp_path: Path
     assert members <= inside, "every Gunicorn process (master and workers) is on the machine"
     assert not any(g.exists() for g in groups), "the stack's groups are removed when it stops"
     assert control.cpu_dir is not None
+
+
+@pytest.mark.timeout(90)
+def test_a_detached_stack_shows_its_budget_and_services_down_removes_it(tmp_path: Path) -> None:
+    """`workshop services up` outlives its command; `services down` still cleans the groups."""
+    from workshop.services import detached_status, start_detached, stop_detached
+
+    control = real_control()
+    tree = write_sample_tree(tmp_path / "tree")
+    state = tmp_path / "services.json"
+    spec = StackSpec(app_servers=1, app_server="gunicorn", machine_cpu=0.5)
+    status = start_detached(spec, tree, state, run_dir=tmp_path / "run", quiet=True)
+    assert control.cpu_dir is not None
+    try:
+        assert "0.5 CPU" in status["machines"] and "0.5 CPU" in detached_status(state)["machines"]
+        [app1] = status["servers"]
+        groups = [p for p in control.cpu_dir.glob("*/app1") if str(app1["pid"]) in
+                  (p / "cgroup.procs").read_text().split()]
+        assert len(groups) == 1, "the detached app server runs on its machine"
+    finally:
+        stop_detached(state)
+    assert not groups[0].exists() and not groups[0].parent.exists()

@@ -15,8 +15,10 @@ Three ways to get a budget, tried in order:
 but only for a process it starts itself; the harness starts servers itself, so it uses
 the cgroup files directly and names systemd in the message when neither is writable.)
 
-A budget is also a priority: budgeted groups get a large CPU weight, so that other programs on
-the machine (a test run next door) take the leftovers rather than the load run's budget.
+A budget is also a priority: our groups get the largest CPU weight the kernel allows, so that
+other programs on the machine (a test run next door) take the leftovers rather than the load
+run's budget. The load generator gets a group of its own too, weighted but uncapped: a load
+run's client must never be starved by the servers it measures, nor by strangers.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from pathlib import Path
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PERIOD_US = 100_000  # the kernel's default scheduling period: 0.1 s
 GROUP = "photoapp-workshop"  # our folder in each hierarchy: every stack's groups live under it
-V1_SHARES = 8192  # 8x the default 1024: a budgeted server gets its CPU before anyone else
-V2_WEIGHT = 800  # 8x the default 100
+V1_SHARES = 262144  # the most cpu.shares allows (default 1024): our groups come first
+V2_WEIGHT = 10000  # the most cpu.weight allows (default 100)
 # Servers whose CPU a budget caps: the ones a real deployment puts on machines of their own.
 # Nginx and the S3 stand-in stay outside, like the load balancer and the managed S3 service.
 BUDGETED_ROLES = ("app", "postgres", "worker", "redis", "memcached")
@@ -114,11 +116,14 @@ class Machines:
             return f"CPU budgets of {self.cpus:g} CPU unavailable: {self.control.reason}"
         return f"each server machine capped at {self.cpus:g} CPU ({self.control.kind})"
 
-    def place(self, name: str, pid: int) -> None:
-        """Put a server's process (and every process of its session) under its budget."""
+    def place(self, name: str, pid: int, capped: bool = True) -> None:
+        """Put a server's process (and every process of its session) under its budget.
+
+        capped=False makes a group with the priority but without the cap (the load generator).
+        """
         if not self.enabled:
             return
-        folders = self.groups.get(name) or self._create(name)
+        folders = self.groups.get(name) or self._create(name, capped)
         members = [pid, *session_members(pid)]
         for folder in folders:
             for member in dict.fromkeys(members):
@@ -150,26 +155,24 @@ class Machines:
         remove_groups(self.folders())
         self.groups.clear()
 
-    def _create(self, name: str) -> list[Path]:
+    def _create(self, name: str, capped: bool = True) -> list[Path]:
         """Make a server's group with the stack's quota; return its folders."""
         control = self.control
         assert control.cpu_dir is not None
         quota = max(1000, round(self.cpus * PERIOD_US))
+        folder = control.cpu_dir / self.stack_id / name
         if control.kind == "cgroup2":
-            folder = control.cpu_dir / self.stack_id / name
             _enable_cpu(control.cpu_dir.parent, folder)
-            (folder / "cpu.max").write_text(f"{quota} {PERIOD_US}")
-            with contextlib.suppress(OSError):
-                (folder / "cpu.weight").write_text(str(V2_WEIGHT))
+            (folder / "cpu.max").write_text(f"{quota if capped else 'max'} {PERIOD_US}")
+            _write_each([control.cpu_dir, folder.parent], "cpu.weight", V2_WEIGHT)
             folders = [folder]
         else:
             assert control.usage_dir is not None
-            folder = control.cpu_dir / self.stack_id / name
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "cpu.cfs_period_us").write_text(str(PERIOD_US))
-            (folder / "cpu.cfs_quota_us").write_text(str(quota))
-            with contextlib.suppress(OSError):
-                (folder / "cpu.shares").write_text(str(V1_SHARES))
+            (folder / "cpu.cfs_quota_us").write_text(str(quota if capped else -1))
+            # Shares count between siblings: our top folder against everything else running.
+            _write_each([control.cpu_dir, folder.parent], "cpu.shares", V1_SHARES)
             folders = [folder]
             if control.usage_dir != control.cpu_dir:
                 usage = control.usage_dir / self.stack_id / name
@@ -177,6 +180,13 @@ class Machines:
                 folders.append(usage)
         self.groups[name] = folders
         return folders
+
+
+def _write_each(folders: list[Path], name: str, value: int) -> None:
+    """Write one control file in several folders; one we may not write is left as it is."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            (folder / name).write_text(str(value))
 
 
 def _enable_cpu(top: Path, folder: Path) -> None:

@@ -283,6 +283,7 @@ class Stack:
         used = {s.name: self.machines.usage_s(s.name) for s in self.servers}
         return {name: seconds for name, seconds in used.items() if seconds is not None}
 
+
     def urls(self) -> dict[str, Any]:
         """Map postgres to DSNs, redis/s3/nginx to a URL or None, app to URLs, worker to a count."""
         return {
