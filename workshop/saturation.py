@@ -7,7 +7,9 @@ measures, over its timed window:
 
 - each budgeted server: the share of its CPU budget it used (a machine at >= 85 % is the limit);
 - each app server's CPU (one Python process near 1 CPU is held by its GIL: the limit);
-- the whole box's CPU (>= 90 % busy: no core was left, the limit, budgets or not);
+- the whole box's CPU used by the stack and Locust (>= 90 %: no core was left, the limit,
+  budgets or not); with cgroups only our own groups count, so a stranger's busy program
+  (which gets the CPU after us) does not pass for saturation;
 - Locust's own CPU (one process: >= 90 % of a core means the numbers are Locust's limit).
 
 `RunFacts.saturated` is True when a server or the box was the limit, False when nothing was,
@@ -17,6 +19,7 @@ and a throughput ratio between runs is judged only when both saturated their tar
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -111,7 +114,7 @@ class Meter:
         self.began = time.monotonic()
         self.machines = stack.machine_usage()
         self.apps = self._app_cpu()
-        self.box = _box_times()
+        self.box = self._box_times()
 
     def finish(self, locust_cpu_s: float) -> RunFacts:
         """Return the figures of the window since the Meter was made."""
@@ -133,7 +136,7 @@ class Meter:
             machine_busy=busy,
             app_cpu=apps,
             locust_cpu=round(locust_cpu_s / seconds, 3),
-            box_busy=round(_box_busy(self.box, _box_times()), 3),
+            box_busy=round(_box_busy(self.box, self._box_times()), 3),
             single_process=spec.app_server == "flask",
         )
 
@@ -146,15 +149,19 @@ class Meter:
                     used[server.name] = process_tree_cpu_s(server.pid)
         return used
 
+    def _box_times(self) -> tuple[float, float]:
+        """(busy, total) CPU seconds: the stack's groups on all cores, else the whole machine."""
+        machines = self.stack.machines
+        ours = machines.total_usage_s() if machines is not None else None
+        if ours is not None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+            return ours, time.monotonic() * cores
+        import psutil
 
-def _box_times() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    import psutil
-
-    times = psutil.cpu_times()
-    idle = times.idle + getattr(times, "iowait", 0.0)
-    total = sum(times)
-    return total - idle, total
+        times = psutil.cpu_times()
+        idle = times.idle + getattr(times, "iowait", 0.0)
+        total = sum(times)
+        return total - idle, total
 
 
 def _box_busy(before: tuple[float, float], after: tuple[float, float]) -> float:

@@ -111,6 +111,8 @@ class Machines:
     def describe(self) -> str:
         """One line for progress output and reports."""
         if self.cpus <= 0:
+            if self.control.available:
+                return "no CPU budgets (the stack asks for none); its servers get CPU first"
             return "no CPU budgets (the stack asks for none)"
         if not self.enabled:
             return f"CPU budgets of {self.cpus:g} CPU unavailable: {self.control.reason}"
@@ -119,11 +121,12 @@ class Machines:
     def place(self, name: str, pid: int, capped: bool = True) -> None:
         """Put a server's process (and every process of its session) under its budget.
 
-        capped=False makes a group with the priority but without the cap (the load generator).
+        capped=False makes a group with the priority but without the cap (the load generator,
+        the balancer), and so does a stack that asks for no budgets.
         """
-        if not self.enabled:
+        if not self.control.available:
             return
-        folders = self.groups.get(name) or self._create(name, capped)
+        folders = self.groups.get(name) or self._create(name, capped and self.cpus > 0)
         members = [pid, *session_members(pid)]
         for folder in folders:
             for member in dict.fromkeys(members):
@@ -142,6 +145,22 @@ class Machines:
                     return int(value) / 1e6
             return None
         usage = _read(folders[-1] / "cpuacct.usage")
+        return int(usage) / 1e9 if usage else None
+
+    def total_usage_s(self) -> float | None:
+        """Return the CPU seconds every group of the stack used together (None without any)."""
+        if not self.groups:
+            return None
+        control = self.control
+        if control.kind == "cgroup2":
+            assert control.cpu_dir is not None
+            for line in _read(control.cpu_dir / self.stack_id / "cpu.stat").splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+            return None
+        assert control.usage_dir is not None
+        usage = _read(control.usage_dir / self.stack_id / "cpuacct.usage")
         return int(usage) / 1e9 if usage else None
 
     def folders(self) -> list[Path]:

@@ -196,11 +196,13 @@ class Stack:
     def _budget(self, server: ManagedProcess) -> None:
         """Put a server on its own machine: its process tree under the stack's CPU budget."""
         machines = self.machines
-        if machines is None or not machines.enabled or server.role not in BUDGETED_ROLES:
+        if machines is None or not machines.control.available:
             return
         assert self.scratch is not None and server.pid is not None
         known = set(machines.folders())
-        machines.place(server.name, server.pid)
+        # Nginx and S3 get the priority but no cap: the balancer and the storage service are
+        # not the machines a lab measures.
+        machines.place(server.name, server.pid, capped=server.role in BUDGETED_ROLES)
         for folder in machines.folders():
             if folder not in known:
                 self.scratch.record_cgroup(folder)
@@ -280,9 +282,9 @@ class Stack:
         """CPU seconds each budgeted server has used so far (empty without budgets)."""
         if self.machines is None or not self.machines.enabled:
             return {}
-        used = {s.name: self.machines.usage_s(s.name) for s in self.servers}
+        budgeted = [s for s in self.servers if s.role in BUDGETED_ROLES]
+        used = {s.name: self.machines.usage_s(s.name) for s in budgeted}
         return {name: seconds for name, seconds in used.items() if seconds is not None}
-
 
     def urls(self) -> dict[str, Any]:
         """Map postgres to DSNs, redis/s3/nginx to a URL or None, app to URLs, worker to a count."""
