@@ -163,13 +163,13 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
     print(format_table(report))
     print()
     for name, run_facts in facts.items():
-        print(f"{name or 'cpu'}: {run_facts.summary()}")
+        print(f"{name or 'the run'}: {run_facts.summary()}")
     print()
     for verdict in verdicts:
         print(verdict.line())
     summary = _summary(lab, impl, quick, started, plan, spec, variants, report, verdicts, facts)
     write_summary(folder, summary)
-    print(f"\nreport: {_shown(folder, root)}  (report.html, summary.json, locust_*.csv)")
+    print(f"\nreport: {_shown(folder, root)}  ({_contents(variants)})")
     passed = all(v.passed for v in verdicts)
     print("SLOs met" if passed else "SLO breached: see FAIL above")
     return 0 if passed else 1
@@ -448,6 +448,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _contents(variants: list[compare.Variant]) -> str:
+    """Say where a report's files are: at the top, or one subfolder per compared run."""
+    named = [v.name for v in variants if v.name]
+    if not named:
+        return "report.html, summary.json, locust_*.csv, logs/"
+    runs = ", ".join(f"{name}/" for name in named)
+    return f"summary.json; report.html, locust_*.csv and logs/ of each run in {runs}"
 
 
 def _shown(folder: Path, root: Path) -> str:

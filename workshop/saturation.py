@@ -89,7 +89,7 @@ class RunFacts:
             )
         else:
             apps = ", ".join(f"{n} {c:.2f} CPU" for n, c in self.app_cpu.items())
-            cpu = f"no CPU budgets; {apps}; machine {self.box_busy:.0%} busy"
+            cpu = f"no CPU budgets; {apps}; the whole box {self.box_busy:.0%}"
         bound = " (CPU-bound!)" if self.locust_bound else ""
         locust = f"Locust {self.locust_cpu:.2f} CPU{bound}"
         limit = self.bottleneck()

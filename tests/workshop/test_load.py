@@ -280,3 +280,32 @@ def test_an_impossible_slo_makes_the_run_fail(tmp_path: Path) -> None:
     assert "FAIL  max_p95_ms: p95 of GET /api/feed" in result.stdout
     summary = json.loads((_report_folder(result.stdout, root) / "summary.json").read_text())
     assert summary["passed"] is False
+
+
+@pytest.mark.timeout(420)
+def test_quick_compared_run_of_lab_4_shows_the_horizontal_step(tmp_path: Path) -> None:
+    """Two app machines against one, each under its CPU budget: the verdicts match the data."""
+    result = _workshop_load("4", "--quick", "--impl", "reference")
+    output = result.stdout + result.stderr
+    folder = _report_folder(result.stdout, ROOT)
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+        for run in ("1-app", "2-apps", "chaos"):
+            assert (folder / run / "report.html").is_file(), run
+            assert (folder / run / "logs" / "nginx.log").is_file(), run
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    machines = {m["variant"]: m for m in summary["machines"]}
+    assert set(machines) == {"1-app", "2-apps", "chaos"}
+    for run in machines.values():
+        assert run["budget_cpu"] == 0.4, output  # every run names the budget it ran under
+        assert run["saturated"], f"{run['variant']} was not at its limit:\n{output}"
+    assert set(machines["2-apps"]["machine_busy"]) == {"app1", "app2", "postgres1"}
+    rps = {e["name"]: e["rps"] for e in summary["endpoints"]}
+    step = rps["Aggregated (2-apps)"] / rps["Aggregated (1-app)"]
+    [verdict] = [v for v in summary["slo"] if "Aggregated (2-apps)" in v["explanation"]
+                 and v["name"] == "min_rps_ratio"]
+    assert verdict["measured"] == pytest.approx(step)
+    assert verdict["passed"] is (step >= verdict["target"]), output
+    assert result.returncode == 0, output  # the manifest's margins hold: at least 1.6x
