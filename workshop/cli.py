@@ -115,7 +115,8 @@ def _impl_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--impl",
         default="workspace",
-        help="workspace (default), reference, starter, or a folder holding a copy of the repo",
+        help="workspace (default), reference, starter (the deliverables as last committed: "
+        "the stubs in a fresh clone), or a folder holding a copy of the repo",
     )
 
 
