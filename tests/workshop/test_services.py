@@ -412,3 +412,13 @@ def test_nginx_that_refuses_its_config_says_why_in_one_line_and_keeps_the_file(
     kept = Path(first.split(" at line 12 of ", 1)[1].split(":", 1)[0])
     assert first.endswith(": client_max_body_size 10m 20m;")
     assert "client_max_body_size 10m 20m;" in kept.read_text()
+
+
+def test_a_template_error_names_the_template_line(tmp_path: Path) -> None:
+    """A misspelt variable on line 3 says line 3, so the student opens the right place."""
+    from workshop.services.nginx import render_template
+
+    template = tmp_path / "nginx.conf"
+    template.write_text("events {}\nhttp {\n    listen {{ lisen }};\n}\n")
+    with pytest.raises(ServiceError, match=r"nginx\.conf, line 3: 'lisen' is undefined"):
+        render_template(template, {"listen": "127.0.0.1:8080"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -203,7 +204,18 @@ def render_template(template: Path, context: dict[str, object]) -> str:
     try:
         return env.get_template(template.name).render(context)
     except jinja2.TemplateError as error:
-        raise ServiceError(f"nginx: cannot render {template}: {error}") from None
+        line = _template_line(error, template)
+        where = f"{template}, line {line}" if line else str(template)
+        raise ServiceError(f"nginx: cannot render {where}: {error}") from None
+
+
+def _template_line(error: Exception, template: Path) -> int | None:
+    """The template line an error points to: a syntax error's, or a frame's in the template."""
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int):
+        return line
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(template)]
+    return frames[-1].lineno if frames else None
 
 
 def _todo(message: str) -> str:
