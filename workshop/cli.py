@@ -218,7 +218,7 @@ def _load(args: argparse.Namespace, manifest: Manifest) -> int:
 def _grade(argv: list[str]) -> int:
     """Parse `workshop grade` options with the grader's parser and run it."""
     if importlib.util.find_spec("workshop.grade") is None:
-        raise ManifestError("`workshop grade` is not available yet: its issue has not landed")
+        raise ManifestError("`workshop grade` is not installed in this checkout (workshop/grade)")
     import workshop.grade as grade
 
     parser = argparse.ArgumentParser(
