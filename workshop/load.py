@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -205,7 +205,11 @@ def _run_variant(
         finally:
             _keep_logs(stack, folder)
     assert facts is not None
-    return read_report(folder), facts
+    report = read_report(folder)
+    # Little's law: requests in flight = throughput x time each one takes.
+    in_flight = report.total.rps * report.total.mean_ms / 1000
+    in_flight = 0.0 if math.isnan(in_flight) else round(in_flight, 2)
+    return report, replace(facts, users=plan.users, in_flight=in_flight)
 
 
 def _make_accounts(stack: Stack, tree: Path, count: int, folder: Path) -> Path:

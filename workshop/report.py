@@ -36,6 +36,7 @@ class EndpointStats:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    mean_ms: float = math.nan  # the average response time (Little's law needs it)
 
     @property
     def failure_ratio(self) -> float:
@@ -119,6 +120,7 @@ def _endpoint(row: dict[str, str]) -> EndpointStats:
         p95_ms=_number(row["95%"]),
         p99_ms=_number(row["99%"]),
         max_ms=_number(row["Max Response Time"]),
+        mean_ms=_number(row.get("Average Response Time", "N/A")),
     )
 
 

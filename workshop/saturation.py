@@ -10,6 +10,9 @@ measures, over its timed window:
 - the whole box's CPU used by the stack and Locust (>= 90 %: no core was left, the limit,
   budgets or not); with cgroups only our own groups count, so a stranger's busy program
   (which gets the CPU after us) does not pass for saturation;
+- how many requests were in flight on average (Little's law: throughput x mean latency): when
+  nearly every simulated person is waiting on the server all the time, the server set the pace,
+  even when what held it back was a lock (SQLite's one writer) rather than the CPU;
 - Locust's own CPU (one process: >= 90 % of a core means the numbers are Locust's limit).
 
 `RunFacts.saturated` is True when a server or the box was the limit, False when nothing was,
@@ -30,6 +33,7 @@ from workshop.services.machine import process_tree_cpu_s
 MACHINE_LIMIT = 0.85  # a budgeted server using this share of its budget is the bottleneck
 BOX_LIMIT = 0.90  # the whole machine this busy is the bottleneck (runs without budgets)
 PROCESS_LIMIT = 0.90  # one Python process this busy is held by its GIL (Flask's dev server)
+WAITING_LIMIT = 0.90  # this share of the users always waiting on the server: it sets the pace
 LOCUST_LIMIT = 0.90  # Locust is one process: this much of a core and it cannot send more
 
 
@@ -46,6 +50,8 @@ class RunFacts:
     locust_cpu: float = 0.0  # CPUs Locust used (1.0 = a whole core)
     box_busy: float = 0.0  # share of all the machine's cores in use
     single_process: bool = False  # each app server is one Python process (Flask's dev server)
+    users: int = 0  # simulated people in the run
+    in_flight: float = 0.0  # requests waiting on the server, on average (rps x mean latency)
 
     @property
     def budgeted(self) -> bool:
@@ -77,6 +83,11 @@ class RunFacts:
             # Budgets or not, a box with no idle core left was the limit: one more server could
             # not have been faster (on a real data centre's separate machines it would be).
             return f"the whole machine ({self.box_busy:.0%} of its cores busy)"
+        if self.users and self.in_flight >= WAITING_LIMIT * self.users:
+            return (
+                f"the server: {self.in_flight:.1f} of {self.users} people waiting on it at any "
+                "moment, on average"
+            )
         return ""
 
     def summary(self) -> str:

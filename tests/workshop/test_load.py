@@ -190,6 +190,10 @@ def test_quick_runs_shorten_the_run_but_keep_the_users() -> None:
         ({"app_cpu": {"app1": 0.97}, "single_process": True}, "app1 at 0.97 CPU"),
         ({"app_cpu": {"app1": 0.97}, "single_process": False, "box_busy": 0.6}, ""),
         ({"app_cpu": {"app1": 1.2}, "box_busy": 0.95}, "the whole machine (95%"),
+        # A lock, not the CPU, held the server back: still every person waited on it.
+        ({"machine_busy": {"app1": 0.8}, "budget_cpu": 1.25, "users": 20, "in_flight": 19.4},
+         "the server: 19.4 of 20 people waiting"),
+        ({"machine_busy": {"app1": 0.8}, "budget_cpu": 1.25, "users": 20, "in_flight": 6.0}, ""),
     ],
 )
 def test_run_facts_name_what_limited_a_run(figures: dict[str, object], bottleneck: str) -> None:
