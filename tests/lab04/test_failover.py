@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,37 @@ def test_restarted_app_server_gets_traffic_again(balanced: Callable[..., Stack])
         f"within {RECOVERY_S:.0f} s, it answered none: a server marked failed is retried after "
         f"fail_timeout; keep it to seconds — {FAILOVER}"
     )
+
+
+def test_failover_is_set_explicitly_not_left_to_the_defaults(
+    impl_tree: Path, tmp_path: Path
+) -> None:
+    """Nginx's defaults already fail over a dead server, so the behaviour tests above pass on them;
+    Step 3 asks for the lines that decide the slow cases: each server's max_fails and a
+    fail_timeout of seconds, a bounded number of retries, and a short connect timeout."""
+    import re
+
+    from tests.lab04.balancer import render_config
+
+    config = render_config(impl_tree, tmp_path)
+    upstream = re.search(r"upstream\s+\S+\s*\{(.*?)\}", config, re.DOTALL)
+    assert upstream, f"expected an upstream block in the rendered config — {UPSTREAM}"
+    servers = re.findall(r"^\s*server\s+(\S+)([^;]*);", upstream.group(1), re.MULTILINE)
+    missing = [addr for addr, options in servers
+               if "max_fails=" not in options or "fail_timeout=" not in options]
+    assert servers and not missing, (
+        f"expected max_fails=... fail_timeout=... on every server line, not on {missing}: "
+        f"the defaults (1 and 10s) are someone else's choice — {FAILOVER}"
+    )
+    timeouts = [int(t) for t in re.findall(r"fail_timeout=(\d+)s?\b", upstream.group(1))]
+    assert max(timeouts) <= 10, (
+        f"expected fail_timeout of seconds (at most 10s), got {max(timeouts)}s: a restarted "
+        f"server waits that long for traffic — {FAILOVER}"
+    )
+    for directive, limit in (("proxy_next_upstream_tries", 3), ("proxy_connect_timeout", 5)):
+        found = re.search(rf"^\s*{directive}\s+(\d+)s?\s*;", config, re.MULTILINE)
+        assert found and int(found.group(1)) <= limit, (
+            f"expected {directive} of at most {limit} in location /, got "
+            f"{found.group(0).strip() if found else 'none'}: without it a hung server or a big "
+            f"fleet holds a request for a minute — {FAILOVER}"
+        )
