@@ -67,7 +67,7 @@ def check(
             manifest.root,
         )
     print(f"({run.seconds:.1f}s)")
-    _next_step(manifest, target, all_green, run, impl)
+    _next_step(manifest, target, all_green, run, impl, filtered=bool(keyword))
     return 0 if all_green else 1
 
 
@@ -100,7 +100,9 @@ def _report_lab(lab: Lab, found: list[TestResult]) -> bool:
     return bool(found) and passed == len(found)
 
 
-def _next_step(manifest: Manifest, lab: Lab, green: bool, run: TestRun, impl: str) -> None:
+def _next_step(
+    manifest: Manifest, lab: Lab, green: bool, run: TestRun, impl: str, filtered: bool = False
+) -> None:
     """Tell the student what to do next."""
     log = _save_log(run, manifest.root, lab)
     if not green:
@@ -113,10 +115,13 @@ def _next_step(manifest: Manifest, lab: Lab, green: bool, run: TestRun, impl: st
             f"Full pytest output: {log}"
         )
         return
+    if filtered:
+        print(f"the selected tests pass; run `workshop check {lab.number}` for the whole lab.")
+        return
     following = next((x for x in manifest.labs if x.number > lab.number), None)
     then = ""
     if following is not None:
-        state = following.guide if following.ready else "not ready yet"
+        state = following.guide if following.ready else "its guide is still being written"
         then = f", then lab {following.tag} ({state})"
     if impl == "workspace":
         print(

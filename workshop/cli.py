@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +18,25 @@ from workshop.trees import TreeError
 
 Handler = Callable[[argparse.Namespace, Manifest], int]
 USAGE_ERROR = 2
+LAB_HELP = "the lab's number, e.g. 3"
+EXAMPLES = """examples:
+  workshop check 1               lab 01's graded tests against your code
+  workshop hint 1                the next hint of lab 01
+  workshop run                   your app in a browser (one box, SQLite)
+  workshop catchup 3             official files of labs 01-02, to start lab 03
+  workshop services up --lab 3   lab 03's servers (PostgreSQL, Gunicorn), left running
+  workshop services status       what runs where; `workshop services down` stops it all
+  workshop load 4 --quick        lab 04's load run, SLOs judged
+  workshop status                where you are in the ten labs
+"""
+
+
+def _version() -> str:
+    """The installed version of the workshop."""
+    try:
+        return importlib.metadata.version("scaling-photo-app")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,13 +59,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nworkshop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `workshop services status --json | head`: the reader is gone, and that is fine.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Describe every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="workshop", description="Scaling a photo app in ten labs: the workshop tool."
+        prog="workshop",
+        description="Scaling a photo app in ten labs: the workshop tool.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="the finished app (reference) with demo users and photos")
@@ -60,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_run)
 
     p = sub.add_parser("check", help="lab N's graded tests, short output, a hint per failure")
-    p.add_argument("lab", type=int)
+    p.add_argument("lab", type=int, help=LAB_HELP)
     _impl_option(p)
     p.add_argument("--previous", action="store_true", help="also run the earlier labs' tests")
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="only the tests matching EXPR")
@@ -71,25 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_status)
 
     p = sub.add_parser("hint", help="lab N's hints, one at a time")
-    p.add_argument("lab", type=int)
+    p.add_argument("lab", type=int, help=LAB_HELP)
     p.add_argument("--all", action="store_true", help="show every hint")
     p.add_argument("--reset", action="store_true", help="start again from the first hint")
     p.set_defaults(handler=_hint)
 
     p = sub.add_parser("catchup", help="official files of labs before N into your workspace")
-    p.add_argument("lab", type=int)
+    p.add_argument("lab", type=int, help="the lab you want to start: labs before it are filled")
     p.add_argument("--dry-run", action="store_true", help="only list what would be replaced")
     p.set_defaults(handler=_catchup)
 
     p = sub.add_parser("services", help="start/stop the real servers lab N needs")
-    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument(
+        "action",
+        choices=["up", "down", "status"],
+        help="up: start lab N's stack and leave it running; status: what runs where; down: stop",
+    )
     p.add_argument("--lab", type=int, help="whose stack (default: the newest ready lab)")
     _impl_option(p)
     p.add_argument("--json", action="store_true", help="print machine-readable status")
     p.set_defaults(handler=_services)
 
     p = sub.add_parser("load", help="lab N's Locust scenario against lab N's stack; SLOs judged")
-    p.add_argument("lab", type=int)
+    p.add_argument("lab", type=int, help=LAB_HELP)
     _impl_option(p)
     p.add_argument("--quick", action="store_true", help="a short run")
     p.add_argument("--ui", action="store_true", help="Locust's web UI instead of headless")

@@ -17,9 +17,9 @@ def hint(manifest: Manifest, number: int, show_all: bool = False, reset: bool = 
         print(f"Hints of lab {lab.tag} reset: `workshop hint {number}` starts from the first.")
         return 0
     if show_all:
+        # Looking at them all is not a step along the way: the one-at-a-time counter stays.
         for index, text in enumerate(lab.hints, 1):
             print(f"Hint {index}/{total} (lab {lab.tag}): {text}\n")
-        progress.set_hints_shown(number, total, manifest.root)
         return 0
     shown = progress.hints_shown(number, manifest.root)
     if shown >= total:

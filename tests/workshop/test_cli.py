@@ -199,3 +199,37 @@ def test_check_points_at_the_failing_test_the_guide_names_first(repo):
     (repo / GUIDE).write_text("# The answer\n\nStep 1: test_answer.py. Step 2: test_a_later.py.\n")
     done = workshop(repo, "check", "1")
     assert "next: start with test_answer.py::test_the_answer_is_42;" in done.stdout, done.stdout
+
+
+def test_all_hints_at_once_keep_the_one_at_a_time_counter(repo):
+    assert "Hint 1/3" in workshop(repo, "hint", "1").stdout
+    assert workshop(repo, "hint", "1", "--all").stdout.count("Hint ") == 3
+    assert "Hint 2/3 (lab 01): Second hint" in workshop(repo, "hint", "1").stdout
+
+
+def test_a_filtered_check_that_passes_does_not_call_the_lab_green(repo):
+    (repo / "photoapp" / "answer.py").write_text(SOLUTION)
+    done = workshop(repo, "check", "1", "-k", "answer")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the selected tests pass; run `workshop check 1` for the whole lab." in done.stdout
+    assert "all green" not in done.stdout
+
+
+def test_status_into_a_closed_pipe_is_quiet(repo):
+    """`workshop services status --json | head`: the reader left early, no traceback."""
+    env = dict(os.environ, WORKSHOP_ROOT=str(repo), PYTHONPATH=str(REPO))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "workshop", "services", "status", "--json"],
+        cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # like `head` that has read what it wanted
+    with child.stderr:
+        errors = child.stderr.read()
+    child.wait(timeout=60)
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
+
+
+def test_version_and_examples(repo):
+    assert workshop(repo, "--version").stdout.startswith("workshop ")
+    assert "examples:" in workshop(repo, "--help").stdout
