@@ -1,4 +1,7 @@
 # Two commands get you going: `make demo` and `make test`. Both run `make install` first.
+# bash with pipefail: a failing pip fails the install even when its output is filtered.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -14,7 +17,8 @@ $(STAMP): pyproject.toml
 		{ echo "make: Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "make: installing the Python packages into $(VENV) (a minute or two the first time)"
+	$(BIN)/python -m pip install -e '.[test]' | sed -u '/^Requirement already satisfied/d'
 	bash .ci/install-debian-packages.sh
 	touch $(STAMP)
 
