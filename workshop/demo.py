@@ -32,6 +32,7 @@ class Served:
 
     url: str
     alive: Callable[[], bool]
+    data: str  # where the database and the photos are, in words
 
 
 def demo(manifest: Manifest, number: int | None, port: int | None, exit_after_seed: bool) -> int:
@@ -50,7 +51,7 @@ def demo(manifest: Manifest, number: int | None, port: int | None, exit_after_se
             f"Seeded {counts['users']} users, {counts['photos']} photos, "
             f"{counts['follows']} follows and {counts['likes']} likes."
         )
-        _banner("demo (reference)", served.url, True, f"{scratch} (deleted on exit)")
+        _banner("demo (reference)", served.url, True, served.data)
         if not exit_after_seed:
             _wait_for_ctrl_c(served)
     return 0
@@ -64,7 +65,7 @@ def run(manifest: Manifest, number: int | None, port: int | None, seed: bool) ->
         if seed:
             print(f"Seeding {served.url} with demo users and photos ...", flush=True)
             _seed(served.url)
-        _banner("your workspace", served.url, seed, str(root / "instance"))
+        _banner("your workspace", served.url, seed, served.data)
         _wait_for_ctrl_c(served)
     return 0
 
@@ -80,7 +81,9 @@ def _serve(tree: Path, lab: Lab | None, port: int | None, scratch: Path | None) 
     if port is not None:
         print(f"note: --port is for the one-process app; lab {lab.tag}'s stack picks free ports")
     with Stack(spec, tree) as stack:
-        yield Served(stack.base_url, lambda: all(s.is_running() for s in stack.servers))
+        assert stack.scratch is not None
+        where = f"{stack.scratch.path} (a temporary folder: it goes away when you stop)"
+        yield Served(stack.base_url, lambda: all(s.is_running() for s in stack.servers), where)
 
 
 @contextlib.contextmanager
@@ -105,9 +108,13 @@ def _flask(tree: Path, port: int | None, scratch: Path | None) -> Iterator[Serve
             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent(),
         )  # fmt: skip
     url = f"http://{HOST}:{port}"
+    if scratch is not None:
+        where = f"{scratch} (a temporary folder: it goes away when you stop)"
+    else:
+        where = f"{tree / 'instance'} (kept between runs)"
     try:
         _wait_healthy(proc, url, log_path)
-        yield Served(url, lambda: proc.poll() is None)
+        yield Served(url, lambda: proc.poll() is None, where)
     finally:
         _stop(proc)
     if proc.returncode not in (0, -signal.SIGTERM, -signal.SIGINT, -signal.SIGKILL):

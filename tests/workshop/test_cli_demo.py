@@ -39,6 +39,8 @@ def test_demo_serves_the_reference_seeds_it_and_stops():
     assert "Seeded 30 users, 60 photos" in done.stdout
     assert f"running at http://127.0.0.1:{port}" in done.stdout
     assert "log in as demo / demo-password" in done.stdout
+    [data] = [line for line in done.stdout.splitlines() if line.strip().startswith("data: ")]
+    assert "temporary folder" in data and "workshop-demo-" in data, data  # the real folder
     assert port_is_free(port), "the demo server must stop with the command"
 
 
