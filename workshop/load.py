@@ -339,10 +339,12 @@ def _run_headless(
             locust_cpu = _cpu_seconds(process.pid, locust_cpu)
             if meter is not None and window is None and progress is not None:
                 window = (meter(), locust_cpu)
+            # Locust's clock starts about when its first figures appear (its start-up before
+            # that may take long on a busy machine): the window lasts the run time from there.
             if (
                 window is not None
                 and facts is None
-                and time.monotonic() - began >= (plan.run_time_s)
+                and time.monotonic() - window[0].began >= plan.run_time_s - 1
             ):
                 facts = window[0].finish(locust_cpu - window[1])
             shown.update(time.monotonic() - began, progress)
