@@ -228,10 +228,14 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
     print(f"tree: {status.get('tree')}  started: {status.get('started_at')}")
     if status.get("machines"):
         print(f"machines: {status['machines']}")
-    for server in status["servers"]:
+    servers = status["servers"]
+    name_width = max(len(s["name"]) for s in servers)
+    url_width = max(len(s.get("url") or "") for s in servers)
+    for server in servers:
         state = "up" if server.get("up") else "DOWN"
         url = server.get("url") or ""
-        print(f"  {state:<5} {server['name']:<14} {url:<40} pid {server['pid']}")
+        name = server["name"]
+        print(f"  {state:<5} {name:<{name_width}}  {url:<{url_width}}  pid {server['pid']}")
     if status.get("base_url"):
         print(f"app: {status['base_url']}")
     return 0 if status.get("running") else 1

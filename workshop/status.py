@@ -11,7 +11,8 @@ from workshop.manifest import Lab, Manifest
 
 def status(manifest: Manifest) -> int:
     """Print the table of all labs; return 0."""
-    print(f"{'lab':<4} {'title':<18} {'state':<8} {'tests':<20} {'load':<14} last check")
+    # "guide": whether the lab is published yet; "tests": how far you got with it.
+    print(f"{'lab':<4} {'title':<18} {'guide':<8} {'tests':<20} {'load':<20} last check")
     next_lab = None
     caught_up = progress.caught_up(manifest.root)
     for lab in manifest.labs:
@@ -28,9 +29,9 @@ def status(manifest: Manifest) -> int:
         done = official if record is None else record.green
         if lab.ready and next_lab is None and not done:
             next_lab = lab
-        state = "ready" if lab.ready else "planned"
+        state = "ready" if lab.ready else "coming"
         load = last_load(manifest.root, lab) if lab.ready else "-"
-        print(f"{lab.tag:<4} {lab.title:<18} {state:<8} {checked:<20} {load:<14} {when}")
+        print(f"{lab.tag:<4} {lab.title:<18} {state:<8} {checked:<20} {load:<20} {when}")
     if next_lab is not None:
         print(
             f"\nnext: lab {next_lab.tag}: read {next_lab.guide}, "
