@@ -422,3 +422,17 @@ def test_a_template_error_names_the_template_line(tmp_path: Path) -> None:
     template.write_text("events {}\nhttp {\n    listen {{ lisen }};\n}\n")
     with pytest.raises(ServiceError, match=r"nginx\.conf, line 3: 'lisen' is undefined"):
         render_template(template, {"listen": "127.0.0.1:8080"})
+
+
+def test_an_app_stopped_by_a_stub_says_which_lab_in_one_line(tmp_path: Path) -> None:
+    """`workshop services up` on unwritten code: which lab, and the ways forward, no traceback."""
+    tree = write_sample_tree(tmp_path / "tree")
+    stub = 'raise NotImplementedError("Lab 03: write X in photoapp (see labs/03-x/README.md)")'
+    (tree / "photoapp" / "__init__.py").write_text(f"def create_app(settings=None):\n    {stub}\n")
+    stack = Stack(StackSpec(app_servers=1), tree, run_dir=tmp_path / "run", quiet=True)
+    with pytest.raises(ServiceError) as caught:
+        stack.start()
+    first, second = str(caught.value).splitlines()[:2]
+    assert first.startswith("app1 did not start: lab 03's code is not written yet.")
+    assert "`workshop catchup 4`" in first and "`--impl reference`" in first
+    assert second == "NotImplementedError: Lab 03: write X in photoapp (see labs/03-x/README.md)"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 from pathlib import Path
 from typing import ClassVar
 
+from workshop.services.errors import ServiceError
 from workshop.services.process import ManagedProcess
 from workshop.services.s3 import http_status
 
 APP = "photoapp:create_app()"
+# What a lab's unwritten stub raises: "NotImplementedError: Lab 03: write ... (see labs/...)".
+STUB_ERROR = re.compile(r"NotImplementedError: (Lab (\d\d): [^\n]*)")
 
 
 def tree_environment(base: dict[str, str], tree: Path) -> dict[str, str]:
@@ -81,3 +85,15 @@ class AppServer(ManagedProcess):
     def check_ready(self) -> bool:
         """Ready when /healthz answers 200."""
         return http_status(self.url + "/healthz") == 200
+
+    def failure(self, what: str) -> ServiceError:
+        """When a lab's stub stopped the app, say so in one line, with the ways forward."""
+        stub = STUB_ERROR.search(self._log_since_spawn())
+        if stub is None:
+            return super().failure(what)
+        lab = int(stub.group(2))
+        return ServiceError(
+            f"{self.name} did not start: lab {lab:02d}'s code is not written yet. Finish that "
+            f"lab, or lay in the official files with `workshop catchup {lab + 1}`, or run the "
+            f"solutions with `--impl reference`.\nNotImplementedError: {stub.group(1)}"
+        )
