@@ -2,7 +2,7 @@
 
     python -m photoapp.migrate_sqlite_to_postgres instance/photoapp.db postgresql://localhost/photoapp
 
-Your task is in labs/03-postgresql/README.md, section "Step 4: the migration".
+Your task is in labs/03-postgresql/README.md, section "Step 5: the migration".
 """
 
 from __future__ import annotations

@@ -258,12 +258,19 @@ def _grade(argv: list[str]) -> int:
         raise ManifestError("`workshop grade` is not installed in this checkout (workshop/grade)")
     import workshop.grade as grade
 
+    result: int = grade.main(grade_parser().parse_args(argv))
+    return result
+
+
+def grade_parser() -> argparse.ArgumentParser:
+    """The parser of `workshop grade`, which the grader's own module describes."""
+    import workshop.grade as grade
+
     parser = argparse.ArgumentParser(
         prog="workshop grade", description="Grade a class's submissions, lab by lab."
     )
     grade.add_arguments(parser)
-    result: int = grade.main(parser.parse_args(argv))
-    return result
+    return parser
 
 
 def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:
