@@ -113,8 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("services", help="start/stop the real servers lab N needs")
     p.add_argument(
         "action",
-        choices=["up", "down", "status"],
-        help="up: start lab N's stack and leave it running; status: what runs where; down: stop",
+        choices=["up", "down", "status", "stop", "start"],
+        help="up: start lab N's stack and leave it running; status: what runs where; down: stop "
+        "it all; stop NAME / start NAME: one server of it (postgres1, redis, app1 ...)",
+    )
+    p.add_argument("name", nargs="?", help="the server to stop or start, as status names it")
+    p.add_argument(
+        "--only",
+        metavar="KINDS",
+        help="up: start only these kinds of the lab's servers, e.g. postgres or postgres,redis",
     )
     p.add_argument("--lab", type=int, help="whose stack (default: the newest ready lab)")
     _impl_option(p)
@@ -206,8 +213,18 @@ def _services(args: argparse.Namespace, manifest: Manifest) -> int:
         return 0
     if args.action == "status":
         return _print_status(services.detached_status(), args.json)
+    if args.action in ("stop", "start"):
+        if not args.name:
+            raise ServiceError(f"name the server: `workshop services {args.action} postgres1`")
+        if args.action == "stop":
+            services.stop_server(args.name)
+            print(f"stopped {args.name}; `workshop services start {args.name}` starts it again")
+            return 0
+        return _print_status(services.start_server(args.name), args.json)
     lab = _default_lab(manifest, args.lab)
     spec = services.StackSpec.from_manifest(lab.stack)
+    if args.only:
+        spec = _only(spec, args.only)
     tree = resolve_impl(args.impl, manifest.root)
     print(f"Starting lab {lab.tag}'s stack on --impl {args.impl} ...", file=sys.stderr)
     status = services.start_detached(spec, tree)
@@ -215,6 +232,32 @@ def _services(args: argparse.Namespace, manifest: Manifest) -> int:
     if not args.json:
         print("Stop them with `workshop services down`.")
     return 0
+
+
+# The kinds of server `services up --only` may name, and how each is left out of a stack.
+_LEFT_OUT: dict[str, dict[str, Any]] = {
+    "postgres": {"postgres": 0},
+    "redis": {"redis": False},
+    "s3": {"s3": False},
+    "nginx": {"nginx": False},
+    "app": {"app_servers": 0},
+    "worker": {"workers": 0},
+}
+
+
+def _only(spec: Any, kinds: str) -> Any:
+    """The lab's stack with only the named kinds of server (the rest left out)."""
+    import dataclasses
+
+    wanted = {kind.strip() for kind in kinds.split(",") if kind.strip()}
+    unknown = sorted(wanted - set(_LEFT_OUT))
+    if unknown or not wanted:
+        raise ServiceError(f"--only {kinds}: name some of {', '.join(_LEFT_OUT)}")
+    changes: dict[str, Any] = {}
+    for kind, left_out in _LEFT_OUT.items():
+        if kind not in wanted:
+            changes.update(left_out)
+    return dataclasses.replace(spec, **changes)
 
 
 def _print_status(status: dict[str, Any], as_json: bool) -> int:

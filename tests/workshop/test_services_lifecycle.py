@@ -248,3 +248,64 @@ def test_full_lab09_topology_comes_up_and_goes_down(tree: Path, tmp_path: Path) 
     assert wait_gone([p for p in pids if p is not None]) == []
     print(f"lab 09 stack: up {up:.1f} s, down {down:.1f} s")
     assert up + down < 60
+
+
+def test_one_server_of_a_detached_stack_stops_and_starts_again(tree: Path, tmp_path: Path) -> None:
+    """`workshop services stop redis`, then `start redis`: status follows it by its new pid."""
+    from workshop.services import start_server, stop_server
+
+    state = tmp_path / "services.json"
+    spec = StackSpec(redis=True, app_servers=1, app_server="gunicorn")
+    first = start_detached(spec, tree, state, run_dir=tmp_path / "run", quiet=True)
+    try:
+        [old] = [s for s in first["servers"] if s["name"] == "redis"]
+        stop_server("redis", state)
+        assert wait_gone([old["pid"]]) == []
+        assert detached_status(state)["down"] == ["redis"]
+        with pytest.raises(ServiceError, match="not running"):
+            stop_server("redis", state)
+        again = start_server("redis", state)
+        [new] = [s for s in again["servers"] if s["name"] == "redis"]
+        assert new["up"] and new["pid"] != old["pid"] and again["down"] == []
+        assert again["redis"] == first["redis"], "the same port, so the app finds it again"
+        with pytest.raises(ServiceError, match="has no server 'postgres9'"):
+            start_server("postgres9", state)
+    finally:
+        stopped = stop_detached(state)
+    assert "redis" in stopped and wait_gone([new["pid"]]) == []
+
+
+def test_down_keeps_a_folder_that_a_process_still_uses(tree: Path, tmp_path: Path) -> None:
+    """A server started by hand in the stack's folder keeps its data: down says who uses it."""
+    state = tmp_path / "services.json"
+    status = start_detached(StackSpec(redis=True, app_servers=0), tree, state,
+                            run_dir=tmp_path / "run", quiet=True)
+    scratch = Path(json.loads(state.read_text())["scratch"])
+    by_hand = subprocess.Popen(["sleep", "60"], cwd=scratch)
+    try:
+        with pytest.raises(ServiceError, match=rf"kept .*pid {by_hand.pid} \(sleep\)"):
+            stop_detached(state)
+        assert scratch.is_dir() and state.exists()
+    finally:
+        by_hand.kill()
+        by_hand.wait()
+    stop_detached(state)
+    assert not scratch.exists() and wait_gone([s["pid"] for s in status["servers"]]) == []
+
+
+def test_a_stack_whose_only_server_is_stopped_by_hand_is_not_tidied_away(
+    tree: Path, tmp_path: Path
+) -> None:
+    """Another workshop command cleans stale folders; a held one keeps its data for `start`."""
+    from workshop.services import start_server, stop_server
+
+    state, run = tmp_path / "services.json", tmp_path / "run"
+    start_detached(StackSpec(redis=True, app_servers=0), tree, state, run_dir=run, quiet=True)
+    scratch = Path(json.loads(state.read_text())["scratch"])
+    try:
+        stop_server("redis", state)
+        assert clean_stale(run) == [] and scratch.is_dir()
+        assert start_server("redis", state)["redis"]
+    finally:
+        stop_detached(state)
+    assert not scratch.exists()

@@ -17,7 +17,13 @@ scratch (per-stack folders, stale cleanup), binaries (finding programs, install 
 detached, bench (`python -m workshop.services.bench`), sampletree (a stand-in app for tests).
 """
 
-from workshop.services.detached import detached_status, start_detached, stop_detached
+from workshop.services.detached import (
+    detached_status,
+    start_detached,
+    start_server,
+    stop_detached,
+    stop_server,
+)
 from workshop.services.errors import ServiceError
 from workshop.services.spec import StackSpec
 from workshop.services.stack import Stack
@@ -28,5 +34,7 @@ __all__ = [
     "StackSpec",
     "detached_status",
     "start_detached",
+    "start_server",
     "stop_detached",
+    "stop_server",
 ]

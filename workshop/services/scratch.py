@@ -89,6 +89,21 @@ def _load(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def hold(folder: Path, held: bool, child: dict[str, Any] | None = None) -> None:
+    """Mark a detached stack's folder as kept while one of its servers is stopped by hand
+    (`workshop services stop NAME`), and record a server started again in its place."""
+    owner = _load(folder)
+    if owner is None:
+        return
+    owner["held"] = held
+    if child is not None:
+        owner["children"] = [c for c in owner["children"] if c["name"] != child["name"]]
+        owner["children"].append(child)
+    tmp = folder / (OWNER_FILE + ".tmp")
+    tmp.write_text(json.dumps(owner, indent=1))
+    tmp.replace(folder / OWNER_FILE)
+
+
 def is_stale(folder: Path) -> bool:
     """Return True when the folder's owner is dead (and, for detached stacks, all servers)."""
     owner = _load(folder)
@@ -101,6 +116,8 @@ def is_stale(folder: Path) -> bool:
     if is_ours(int(owner.get("owner_pid", 0)), owner.get("owner_started")):
         return False
     if owner.get("detached"):
+        if owner.get("held"):
+            return False  # a server stopped by hand will be started again: keep its data
         return not any(is_ours(c["pid"], c.get("started")) for c in owner.get("children", []))
     return True
 
