@@ -8,6 +8,8 @@ The rules of the road:
 - One redis.Redis client per cache, from the URL, with short socket_timeout and
   socket_connect_timeout (a quarter of a second: Redis on a LAN answers in well under 1 ms),
   and no automatic retries (redis-py retries a failed command three times by default).
+  redis-py's pool holds one connection per thread talking at once, and refuses a 101st by
+  default ("Too many connections"): the stampede test has 200 readers, so raise max_connections.
 - get_many is one MGET, set_many one pipeline of SET ... EX ttl, delete_many one DEL, add one
   SET ... NX EX ttl. Nothing connects in __init__.
 - Fail open: a cache is an optimisation. Any Redis error (redis.exceptions.RedisError,

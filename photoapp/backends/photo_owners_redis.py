@@ -7,8 +7,9 @@ photoapp/backends/photo_owners_memory.py.
 The rules of the road:
 - Photo 1234567 lives in the hash "photo_owners:1234" under the field "567":
   HSET photo_owners:<photo_id // 1000> <photo_id % 1000> <user_id>. Buckets of 1,000.
-- set_owners stores many pairs in few round trips: a pipeline (transaction=False), executed
-  every 10,000 commands or so, then once at the end.
+- set_owners stores many pairs in few round trips: group the pairs by bucket, one
+  HSET key mapping={field: user_id, ...} per bucket, in a pipeline (transaction=False)
+  executed every hundred buckets or so. The test stores a million pairs.
 - owner_of is one HGET (None when the field is missing), forget one HDEL.
 - Short socket timeouts, as in RedisCache. This class may raise on a Redis error: the service
   (photoapp/services.py) treats the map as an optimisation and asks the repository instead.

@@ -29,6 +29,9 @@ T = TypeVar("T")
 
 TIMEOUT_S = 0.25  # for connecting and for each answer: Redis on a LAN answers in < 1 ms
 RETRY_EVERY_S = 2.0  # how long the breaker stays open after a failure
+# One connection per thread that talks to Redis at the same moment. redis-py's pool refuses a
+# 101st by default ("Too many connections"), which would count as Redis being down.
+MAX_CONNECTIONS = 1000
 
 
 class RedisCache:
@@ -41,6 +44,7 @@ class RedisCache:
             url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
+            max_connections=MAX_CONNECTIONS,
             # redis-py retries a failed command three times by default: four waits, not one.
             retry=Retry(NoBackoff(), 0),
         )
