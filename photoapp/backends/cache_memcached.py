@@ -65,7 +65,8 @@ class MemcachedCache:
         if not keys:
             return {}
         safe = {_safe(k): k for k in keys}
-        found = self._call(lambda: self.client.get_many(list(safe)), {})
+        empty: dict[str | bytes, bytes] = {}
+        found = self._call(lambda: self.client.get_many(list(safe)), empty)
         return {safe[_text(k)]: v for k, v in found.items()}
 
     def set_many(self, items: Mapping[str, bytes], ttl: int) -> None:

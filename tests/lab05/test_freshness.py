@@ -15,7 +15,6 @@ import pytest
 from tests.helpers.repository import add_photo, add_user, ids
 from tests.lab05.guide import CACHE_ASIDE, INVALIDATION
 
-
 FEED = "feed({}), first page"
 
 

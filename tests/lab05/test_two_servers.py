@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.lab05.guide import INVALIDATION
-from tests.lab05.stacks import SLOW_TEST_S, Client, register
+from tests.lab05.stacks import SLOW_TEST_S, register
 from workshop.services import Stack
 
 
@@ -59,11 +59,12 @@ def test_writes_on_one_server_are_read_at_once_on_the_other(redis_stack: Callabl
     expect(photo["id"] in feed, "bob's follow", f"ann's photo {photo['id']} in bob's feed",
            f"feed {feed}")
 
-    warm(lambda: ann2.json("GET", "/api/feed"), lambda: ann2.json("GET", f"/api/users/{ann.username}"))
+    warm(lambda: ann2.json("GET", "/api/feed"),
+         lambda: ann2.json("GET", f"/api/users/{ann.username}"))
     second = ann.upload("ann's second")
     own_feed = [p["id"] for p in ann2.json("GET", "/api/feed")["photos"]]
-    expect(own_feed[:1] == [second["id"]], "ann's upload", f"photo {second['id']} first in her feed",
-           f"feed {own_feed}")
+    expect(own_feed[:1] == [second["id"]], "ann's upload",
+           f"photo {second['id']} first in her feed", f"feed {own_feed}")
     count = ann2.json("GET", f"/api/users/{ann.username}")["photo_count"]
     expect(count == 2, "ann's upload", "photo_count 2 on her profile", f"photo_count {count}")
 

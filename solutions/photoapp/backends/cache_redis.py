@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -25,7 +25,6 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 TIMEOUT_S = 0.25  # for connecting and for each answer: Redis on a LAN answers in < 1 ms
 RETRY_EVERY_S = 2.0  # how long the breaker stays open after a failure
@@ -90,7 +89,7 @@ class RedisCache:
         """Close the pool's connections."""
         self.client.close()
 
-    def _call(self, command: Callable[[], T], fallback: T) -> T:
+    def _call(self, command: Callable[[], Any], fallback: Any) -> Any:
         """Run a Redis command through the breaker; on any failure return `fallback`."""
         if time.monotonic() < self._open_until:
             return fallback

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
@@ -41,7 +42,7 @@ class RedisPhotoOwners:
 
     def set_owners(self, owners: Mapping[int, int]) -> None:
         """One HSET per bucket with all its pairs, many buckets per round trip (a pipeline)."""
-        buckets: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        buckets: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
         for photo_id, user_id in owners.items():
             key, field = bucket_of(photo_id)
             buckets[key][field] = user_id
