@@ -9,9 +9,10 @@ The rules of the road:
   HSET photo_owners:<photo_id // 1000> <photo_id % 1000> <user_id>. Buckets of 1,000.
 - set_owners stores many pairs in few round trips: group the pairs by bucket, one
   HSET key mapping={field: user_id, ...} per bucket, in a pipeline (transaction=False)
-  executed every hundred buckets or so. The test stores a million pairs.
+  executed every ten buckets or so. The test stores a million pairs.
 - owner_of is one HGET (None when the field is missing), forget one HDEL.
-- Short socket timeouts, as in RedisCache. This class may raise on a Redis error: the service
+- Short socket timeouts, as in RedisCache (a bulk load passes a longer `timeout`). This class
+  may raise on a Redis error: the service
   (photoapp/services.py) treats the map as an optimisation and asks the repository instead.
 - The buckets only save memory while Redis stores them as listpacks: deploy/redis.conf's
   hash-max-listpack-entries must be at least the bucket size.

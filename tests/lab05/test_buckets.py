@@ -63,7 +63,7 @@ def test_a_million_owners_in_buckets_take_a_quarter_of_plain_keys(lab_redis):
     from photoapp.backends.photo_owners_redis import RedisPhotoOwners
 
     url, client = lab_redis
-    owners = RedisPhotoOwners(url)
+    owners = RedisPhotoOwners(url, timeout=10)  # a bulk load, on a machine that may be busy
     client.flushall()
     empty = used_memory(client)
     for start in range(1, PAIRS + 1, BATCH):

@@ -21,7 +21,7 @@ from redis.retry import Retry
 BUCKET_SIZE = 1000
 PREFIX = "photo_owners:"
 TIMEOUT_S = 0.25
-PIPELINE_BATCH = 100  # buckets (HSET commands of up to 1,000 fields) per round trip
+PIPELINE_BATCH = 10  # buckets (HSET commands of up to 1,000 fields each) per round trip
 
 
 def bucket_of(photo_id: int) -> tuple[str, str]:
