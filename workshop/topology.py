@@ -58,26 +58,66 @@ class Sample:
     db_transactions: int | None
 
 
-def sample(stack: Stack) -> Sample:
-    """Read Redis's keyspace counters and PostgreSQL's transaction count, now."""
-    hits = misses = transactions = None
-    if stack.redis is not None and stack.redis.is_running():
+class Sampler:
+    """Read a stack's counters, keeping one connection to each server between samples."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self._redis: Any = None
+        self._postgres: Any = None
+
+    def sample(self) -> Sample:
+        """Read Redis's keyspace counters and PostgreSQL's transaction count, now."""
+        return Sample(time.time(), *self._cache(), self._transactions())
+
+    def _cache(self) -> tuple[int | None, int | None]:
+        """keyspace_hits and keyspace_misses, or Nones when Redis is absent or down."""
+        server = self.stack.redis
+        if server is None or not server.is_running():
+            return None, None
         import redis
 
-        with suppress(redis.RedisError, OSError), redis.Redis.from_url(
-            stack.redis.url, socket_timeout=1, socket_connect_timeout=1
-        ) as client:
-            stats: dict[str, Any] = client.info("stats")
-            hits, misses = int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
-    if stack.postgres:
+        try:
+            if self._redis is None:
+                self._redis = redis.Redis.from_url(server.url, socket_timeout=2,
+                                                   socket_connect_timeout=2)
+            stats: dict[str, Any] = self._redis.info("stats")
+        except (redis.RedisError, OSError):
+            self._redis = None  # a restarted Redis: connect again next time
+            return None, None
+        return int(stats["keyspace_hits"]), int(stats["keyspace_misses"])
+
+    def _transactions(self) -> int | None:
+        """Committed and rolled-back transactions of the app's database, or None."""
+        if not self.stack.postgres:
+            return None
         import psycopg
 
-        with suppress(psycopg.Error), psycopg.connect(
-            stack.postgres[0].dsn(), autocommit=True, connect_timeout=2
-        ) as conn:
-            row = conn.execute(TRANSACTIONS).fetchone()
-            transactions = int(row[0]) if row else None
-    return Sample(time.time(), hits, misses, transactions)
+        try:
+            if self._postgres is None:
+                self._postgres = psycopg.connect(self.stack.postgres[0].dsn(), autocommit=True,
+                                                 connect_timeout=2)
+            row = self._postgres.execute(TRANSACTIONS).fetchone()
+        except psycopg.Error:
+            self._postgres = None
+            return None
+        return int(row[0]) if row else None
+
+    def close(self) -> None:
+        """Close both connections."""
+        for connection in (self._redis, self._postgres):
+            if connection is not None:
+                with suppress(Exception):
+                    connection.close()
+
+
+def sample(stack: Stack) -> Sample:
+    """Read the stack's counters once."""
+    sampler = Sampler(stack)
+    try:
+        return sampler.sample()
+    finally:
+        sampler.close()
 
 
 @dataclass
@@ -135,6 +175,7 @@ class Totals:
 def watched(stack: Stack, folder: Path, every_s: float = EVERY_S) -> Iterator[Totals]:
     """Sample `stack` every `every_s` seconds while the body runs; write the CSV and totals."""
     totals = Totals()
+    sampler = Sampler(stack)
     done = threading.Event()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / SAMPLES_CSV, "w", newline="") as handle:
@@ -142,7 +183,7 @@ def watched(stack: Stack, folder: Path, every_s: float = EVERY_S) -> Iterator[To
         writer.writerow(["unix_time", "cache_hits", "cache_misses", "db_transactions"])
 
         def record() -> None:
-            totals.add(sample(stack))
+            totals.add(sampler.sample())
             writer.writerow([round(time.time(), 3), totals.cache_hits, totals.cache_misses,
                              totals.app_transactions if totals.postgres_seen else ""])
             handle.flush()
@@ -160,6 +201,7 @@ def watched(stack: Stack, folder: Path, every_s: float = EVERY_S) -> Iterator[To
             done.set()
             thread.join(timeout=10)
             record()
+            sampler.close()
     (folder / TOTALS_JSON).write_text(json.dumps(totals.as_dict(), indent=2) + "\n")
 
 
