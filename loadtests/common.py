@@ -1,15 +1,24 @@
-"""Shared pieces of every scenario: a user that registers itself, test photos, request names.
+"""Shared pieces of every scenario: a user that logs in (or signs up), test photos, names.
 
 Locust imports this module in its own process (never in the workshop CLI or in pytest, because
 Locust monkey-patches the standard library with gevent).
+
+`workshop load` makes the accounts before the timed window starts (workshop/accounts.py) and
+names their file in WORKSHOP_LOAD_ACCOUNTS: each simulated person then logs in as one of them,
+so the run measures the lab's traffic, not password hashing. Run by hand without that file,
+each person signs up instead (POST /api/register, a row of its own in the report).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import json
+import os
 import random
 import secrets
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from locust import HttpUser, between
@@ -50,6 +59,21 @@ def draw_photo(seed: int) -> bytes:
 PHOTOS: list[bytes] = [draw_photo(seed) for seed in range(PHOTO_COUNT)]
 
 
+def _seeded_accounts() -> tuple[str, Iterator[str]] | None:
+    """Read the accounts `workshop load` made: (password, an endless cycle of usernames)."""
+    path = os.environ.get("WORKSHOP_LOAD_ACCOUNTS")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as handle:
+        accounts = json.load(handle)
+    KNOWN_USERNAMES.extend(accounts["usernames"])
+    KNOWN_PHOTO_IDS.extend(accounts["photo_ids"])
+    return accounts["password"], itertools.cycle(accounts["usernames"])
+
+
+SEEDED = _seeded_accounts()
+
+
 def random_photo() -> bytes:
     """Return one of the pre-drawn JPEGs."""
     return random.choice(PHOTOS)
@@ -61,7 +85,7 @@ def new_username() -> str:
 
 
 class PhotoAppUser(HttpUser):
-    """A user that registers on start and sends its bearer token with every request.
+    """A user that logs in (or signs up) on start and sends its bearer token with every request.
 
     Scenarios subclass it and add @task methods. Every request passes `name=` so Locust groups
     statistics by endpoint ("/api/photos/[id]") instead of one row per photo id.
@@ -71,22 +95,34 @@ class PhotoAppUser(HttpUser):
     wait_time = between(0.5, 2.0)  # think time between two actions of one person
 
     username: str = ""
+    signed_up: bool = False  # True when this person made a fresh, empty account
 
     def on_start(self) -> None:
-        """Register a fresh account and keep its token for every later request."""
-        self.username = new_username()
+        """Log in as a seeded account, or sign up; keep the token for every later request."""
+        if SEEDED is not None:
+            password, usernames = SEEDED
+            self.username = next(usernames)
+            token = self._token("/api/login", password, expected=200)
+        else:
+            self.username = new_username()
+            token = self._token("/api/register", PASSWORD, expected=201)
+            self.signed_up = True
+            KNOWN_USERNAMES.append(self.username)
+        self.client.headers["Authorization"] = f"Bearer {token}"
+
+    def _token(self, path: str, password: str, expected: int) -> str:
+        """POST the credentials to /api/login or /api/register and return the token."""
         with self.client.post(
-            "/api/register",
-            json={"username": self.username, "password": PASSWORD},
-            name="/api/register",
+            path,
+            json={"username": self.username, "password": password},
+            name=path,
             catch_response=True,
         ) as response:
-            if response.status_code != 201:
-                response.failure(f"register answered {response.status_code}: {response.text[:200]}")
+            if response.status_code != expected:
+                response.failure(f"{path} answered {response.status_code}: {response.text[:200]}")
                 raise StopUser()  # without an account every later request would fail
-            token = response.json()["token"]
-        self.client.headers["Authorization"] = f"Bearer {token}"
-        KNOWN_USERNAMES.append(self.username)
+            token: str = response.json()["token"]
+        return token
 
     def get_json(self, path: str, name: str, **params: Any) -> dict[str, Any] | None:
         """GET a JSON endpoint; return its body, or None when the request failed."""
@@ -102,7 +138,10 @@ class PhotoAppUser(HttpUser):
         files = {"file": ("photo.jpg", random_photo(), "image/jpeg")}
         caption = f"load test photo by {self.username}"
         with self.client.post(
-            "/api/photos", files=files, data={"caption": caption}, name="/api/photos",
+            "/api/photos",
+            files=files,
+            data={"caption": caption},
+            name="/api/photos",
             catch_response=True,
         ) as response:
             if response.status_code != 201:

@@ -22,16 +22,17 @@ FOLLOWS_ON_START = 3
 
 
 class PhotoBrowser(PhotoAppUser):
-    """One person using the app: registers, posts a first photo, follows a few people."""
+    """One person using the app: logs in, opens the feed, likes, follows, now and then posts."""
 
     def on_start(self) -> None:
-        """Sign up, post a first photo and follow a few people, like a new user would."""
+        """Log in; a person who just signed up posts a first photo and follows a few people."""
         super().on_start()
         self.page: list[dict[str, Any]] = []  # the feed page on screen
         self.next_before: int | None = None  # the cursor of the page after it
-        self.upload_photo()
-        for _ in range(FOLLOWS_ON_START):
-            self.follow_someone()
+        if self.signed_up:  # seeded accounts come with a photo and follows already
+            self.upload_photo()
+            for _ in range(FOLLOWS_ON_START):
+                self.follow_someone()
 
     # Weights: of every 33 actions, 24 only read, and each feed page also loads thumbnails, so
     # about nine requests in ten are reads. Instagram's traffic was (and is) overwhelmingly

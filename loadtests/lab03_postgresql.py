@@ -29,12 +29,13 @@ class EagerPhotoFan(PhotoAppUser):
     wait_time = between(0.05, 0.3)
 
     def on_start(self) -> None:
-        """Sign up, post a first photo and follow a few people."""
+        """Log in; a person who just signed up posts a first photo and follows a few people."""
         super().on_start()
         self.page: list[dict[str, Any]] = []
-        self.upload_photo()
-        for _ in range(FOLLOWS_ON_START):
-            self.follow_someone()
+        if self.signed_up:  # seeded accounts come with a photo and follows already
+            self.upload_photo()
+            for _ in range(FOLLOWS_ON_START):
+                self.follow_someone()
 
     # Weights: out of every 36 actions, 26 write (like, unlike, follow, unfollow, upload).
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from workshop import progress
 from workshop.manifest import Manifest, ManifestError, state_dir
 from workshop.trees import SOLUTIONS
 
@@ -70,6 +71,7 @@ def catchup(manifest: Manifest, number: int, dry_run: bool = False) -> int:
     if dry_run:
         print("Nothing was changed (--dry-run).")
         return 0
+    progress.record_catchup([lab.number for lab in manifest.labs if lab.number < number], root)
     if any(item.existed for item in todo):
         print(f"Your files are saved in {backup.relative_to(root)}/ (same paths).")
         print(f"To put them back: cp -r {backup.relative_to(root)}/. .")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from workshop import progress
@@ -103,8 +104,9 @@ def _next_step(manifest: Manifest, lab: Lab, green: bool, run: TestRun, impl: st
     """Tell the student what to do next."""
     log = _save_log(run, manifest.root, lab)
     if not green:
-        failures = [r for r in run.results if r.outcome in ("failed", "error")]
-        failing = next((r.name for r in failures if _belongs(r, lab)), None)
+        failures = [r for r in run.results if r.outcome in ("failed", "error") and _belongs(r, lab)]
+        failures.sort(key=_guide_order(manifest, lab))
+        failing = failures[0].name if failures else None
         first = f"start with {failing}; " if failing else ""
         print(
             f"next: {first}read {lab.guide}; stuck? `workshop hint {lab.number}`. "
@@ -123,6 +125,20 @@ def _next_step(manifest: Manifest, lab: Lab, green: bool, run: TestRun, impl: st
         )
     else:
         print(f"all green against --impl {impl}.")
+
+
+def _guide_order(manifest: Manifest, lab: Lab) -> Callable[[TestResult], int]:
+    """Sort results by where the guide first names their test file: its steps' order."""
+    try:
+        guide = manifest.guide_path(lab).read_text(encoding="utf-8")
+    except OSError:
+        guide = ""
+
+    def position(result: TestResult) -> int:
+        found = guide.find(result.name.split("::", 1)[0])
+        return found if found >= 0 else len(guide)
+
+    return position
 
 
 def _explain_crash(run: TestRun, root: Path) -> int:

@@ -115,7 +115,8 @@ def _impl_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--impl",
         default="workspace",
-        help="workspace (default), reference, starter, or a folder holding a copy of the repo",
+        help="workspace (default), reference, starter (the deliverables as last committed: "
+        "the stubs in a fresh clone), or a folder holding a copy of the repo",
     )
 
 
@@ -192,6 +193,8 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
         print("no services are running (start them with `workshop services up --lab N`)")
         return 1
     print(f"tree: {status.get('tree')}  started: {status.get('started_at')}")
+    if status.get("machines"):
+        print(f"machines: {status['machines']}")
     for server in status["servers"]:
         state = "up" if server.get("up") else "DOWN"
         url = server.get("url") or ""
@@ -215,7 +218,7 @@ def _load(args: argparse.Namespace, manifest: Manifest) -> int:
 def _grade(argv: list[str]) -> int:
     """Parse `workshop grade` options with the grader's parser and run it."""
     if importlib.util.find_spec("workshop.grade") is None:
-        raise ManifestError("`workshop grade` is not available yet: its issue has not landed")
+        raise ManifestError("`workshop grade` is not installed in this checkout (workshop/grade)")
     import workshop.grade as grade
 
     parser = argparse.ArgumentParser(

@@ -1,21 +1,26 @@
 """`workshop load N`: lab N's Locust scenario against lab N's stack, judged by its SLOs.
 
 The steps: read the lab from labs/labs.toml, build the tree to run (--impl), start the lab's
-stack, run Locust headless as a child process (importing Locust here would monkey-patch this
-process with gevent), then print a table per endpoint, judge [lab.slo] and write summary.json
-next to Locust's CSV and HTML report under reports/labNN-<time>/.
+stack, make the accounts the simulated people log in as (workshop/accounts.py, before the
+timed window), run Locust headless as a child process (importing Locust here would
+monkey-patch this process with gevent) while measuring the CPU of every server, of Locust and
+of the machine (workshop/saturation.py), then print a table per endpoint, judge [lab.slo] and
+write summary.json next to Locust's CSV and HTML report under reports/labNN-<time>/.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,13 +40,16 @@ from workshop.report import (
     stats_json,
     write_summary,
 )
+from workshop.saturation import Meter, RunFacts
 from workshop.services import ServiceError, Stack, StackSpec
+from workshop.services.app import tree_environment
+from workshop.services.machine import Machines
 from workshop.services.ports import port_is_free
 from workshop.slo import CHECKS, SloError, Verdict, judge
 from workshop.trees import TreeError, resolve_impl
 
 REPORTS = "reports"
-QUICK_USERS = 10  # a quick run checks that everything works, not how far the box scales
+ACCOUNTS_TIMEOUT_S = 300  # making the accounts: a few seconds, unless the app is broken
 UI_PORT = 8089  # Locust's usual port, so a presenter finds it where the docs say
 STOP_GRACE_S = 60  # how long past its run time Locust may take to stop and write its report
 PROGRESS_EVERY_S = 10  # progress lines when the output is a file, not a terminal
@@ -62,7 +70,8 @@ class LoadPlan:
 
     @classmethod
     def from_lab(cls, lab: Lab, root: Path, quick: bool) -> LoadPlan:
-        """Read [lab.load]; --quick uses quick_run_time and quick_users (default QUICK_USERS)."""
+        """Read [lab.load]; --quick shortens the run (quick_run_time), same users unless
+        the manifest sets quick_users: a quick figure lines up with the guide's table."""
         table = lab.load
         if "scenario" not in table:
             raise LoadError(f"lab {lab.number} has no [lab.load] scenario in labs/labs.toml")
@@ -72,12 +81,14 @@ class LoadPlan:
         users = int(table.get("users", 10))
         run_time = str(table.get("run_time", "60s"))
         if quick:
-            # A comparison judged on how the server copes with load keeps its load in a quick
-            # run too: the lab sets quick_users = users.
-            users = min(users, int(table.get("quick_users", QUICK_USERS)))
+            users = int(table.get("quick_users", users))
             run_time = str(table.get("quick_run_time", "15s"))
         spawn_rate = float(table.get("spawn_rate", users))
         return cls(scenario, users, spawn_rate, parse_duration(run_time))
+
+    def describe(self) -> str:
+        """What the run does, in words: "20 users for 60 s"."""
+        return f"{self.users} users for {self.run_time_s} s"
 
 
 def parse_duration(text: str) -> int:
@@ -141,44 +152,88 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
                 return _run_ui(plan, stack.base_url, folder, root)
         if len(variants) > 1 and (warning := compare.busy_warning()):
             print(warning, file=sys.stderr)
-        runs = [(v, _run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
+        measured = [(v, *_run_variant(lab, plan, v, tree, folder, root, impl)) for v in variants]
     except BaseException:
         _remove_if_empty(folder)  # a stack that failed to start leaves no empty report behind
         raise
-    report = compare.merge(runs)
-    verdicts = judge(lab.slo, report)
+    report = compare.merge([(variant, run) for variant, run, _ in measured])
+    facts = {variant.name: run_facts for variant, _, run_facts in measured}
+    verdicts = judge(lab.slo, report, facts)
     print()
     print(format_table(report))
     print()
+    for name, run_facts in facts.items():
+        print(f"{name or 'the run'}: {run_facts.summary()}")
+    print()
     for verdict in verdicts:
         print(verdict.line())
-    summary = _summary(lab, impl, quick, started, plan, spec, variants, report, verdicts)
+    summary = _summary(lab, impl, quick, started, plan, spec, variants, report, verdicts, facts)
     write_summary(folder, summary)
-    print(f"\nreport: {_shown(folder, root)}  (report.html, summary.json, locust_*.csv)")
+    print(f"\nreport: {_shown(folder, root)}  ({_contents(variants)})")
     passed = all(v.passed for v in verdicts)
     print("SLOs met" if passed else "SLO breached: see FAIL above")
     return 0 if passed else 1
 
 
 def _run_variant(
-    lab: Lab, plan: LoadPlan, variant: compare.Variant, tree: Path, folder: Path, root: Path,
+    lab: Lab,
+    plan: LoadPlan,
+    variant: compare.Variant,
+    tree: Path,
+    folder: Path,
+    root: Path,
     impl: str,
-) -> LoadReport:
+) -> tuple[LoadReport, RunFacts]:
     """Run the scenario on a fresh stack; a compared variant reports into its own subfolder."""
     if variant.name:
         folder = folder / variant.name
         folder.mkdir()
-    with (
-        Stack(variant.spec, tree=tree, extra_env=variant.env) as stack,
-        faults.injected(variant.fault, stack, plan.run_time_s, folder),
-    ):
-        print(
-            f"lab {lab.tag} load{variant.label('')}: {plan.users} users for {plan.run_time_s} s "
-            f"against {stack.base_url} ({impl})",
-            file=sys.stderr,
-        )
-        _run_headless(plan, stack.base_url, folder, root)
-    return read_report(folder)
+    with Stack(variant.spec, tree=tree, extra_env=variant.env) as stack:
+        try:
+            accounts = _make_accounts(stack, tree, plan.users, folder)
+            assert stack.machines is not None
+            print(
+                f"lab {lab.tag} load{variant.label('')}: {plan.describe()} against "
+                f"{stack.base_url} ({impl}); {stack.machines.describe()}",
+                file=sys.stderr,
+            )
+            with faults.injected(variant.fault, stack, plan.run_time_s, folder):
+                facts = _run_headless(
+                    plan, stack.base_url, folder, root, accounts=accounts,
+                    meter=lambda: Meter(stack, variant.name), machines=stack.machines,
+                )  # fmt: skip
+        finally:
+            _keep_logs(stack, folder)
+    assert facts is not None
+    return read_report(folder), facts
+
+
+def _make_accounts(stack: Stack, tree: Path, count: int, folder: Path) -> Path:
+    """Create the accounts the simulated people log in as, before the timed window."""
+    path = folder / "accounts.json"
+    env = tree_environment(stack.app_environment(), tree)
+    command = [sys.executable, "-m", "workshop.accounts", str(count), str(path)]
+    print(f"making {count} accounts (a photo and a few follows each) ...", file=sys.stderr)
+    try:
+        done = subprocess.run(  # noqa: S603 - argv built by us
+            command, cwd=tree, env=env, capture_output=True, text=True,
+            timeout=ACCOUNTS_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise LoadError(f"making the accounts took over {ACCOUNTS_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise LoadError(f"could not make the load run's accounts with your app: {last}")
+    return path
+
+
+def _keep_logs(stack: Stack, folder: Path) -> None:
+    """Copy every server's log into the report folder before the stack's scratch goes away."""
+    logs = folder / "logs"
+    logs.mkdir(exist_ok=True)
+    for server in stack.servers:
+        with contextlib.suppress(OSError):
+            shutil.copyfile(server.log_path, logs / f"{server.name}.log")
 
 
 def _check_slo_keys(lab: Lab) -> None:
@@ -214,37 +269,79 @@ def _remove_if_empty(folder: Path) -> None:
 def _locust(plan: LoadPlan, host: str, folder: Path) -> list[str]:
     """The Locust command line shared by headless and web UI runs."""
     return [
-        sys.executable, "-m", "locust",
-        "-f", str(plan.scenario),
-        "--host", host,
-        "-u", str(plan.users),
-        "-r", str(plan.spawn_rate),
-        "--csv", str(folder / PREFIX),
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(plan.scenario),
+        "--host",
+        host,
+        "-u",
+        str(plan.users),
+        "-r",
+        str(plan.spawn_rate),
+        "--csv",
+        str(folder / PREFIX),
         "--csv-full-history",  # per-endpoint history too, for the notebook
-        "--html", str(folder / "report.html"),
+        "--html",
+        str(folder / "report.html"),
     ]
 
 
-def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
-    """Run Locust without its UI for the plan's run time, showing progress on the terminal."""
+def _run_headless(
+    plan: LoadPlan,
+    host: str,
+    folder: Path,
+    root: Path,
+    *,
+    accounts: Path | None = None,
+    meter: Callable[[], Meter] | None = None,
+    machines: Machines | None = None,
+) -> RunFacts | None:
+    """Run Locust without its UI for the plan's run time, showing progress on the terminal.
+
+    The CPU meter starts when Locust reports its first second of traffic and stops when the
+    run time is over, so neither Locust's start-up nor its shutdown counts.
+    """
     command = _locust(plan, host, folder) + [
         "--headless",
-        "-t", f"{plan.run_time_s}s",
+        "-t",
+        f"{plan.run_time_s}s",
         "--only-summary",  # we print our own progress and table
-        "--stop-timeout", "5",  # let users finish the request they are in
+        "--stop-timeout",
+        "5",  # let users finish the request they are in
     ]
     log_path = folder / "locust.log"
+    env = dict(os.environ)
+    if accounts is not None:
+        env["WORKSHOP_LOAD_ACCOUNTS"] = str(accounts)
     began = time.monotonic()
     deadline = began + plan.run_time_s + STOP_GRACE_S
     # cwd is the repository so the scenario's `from loadtests.common import ...` resolves.
     with open(log_path, "wb") as log:
-        process = _start_locust(command, root, stdout=log, stderr=subprocess.STDOUT)
+        process = _start_locust(command, root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if machines is not None:
+        # The load generator on a machine of its own: first in line for CPU, never capped.
+        machines.place("locust", process.pid, capped=False)
     shown = _ProgressLine(plan.run_time_s)
+    window: tuple[Meter, float] | None = None  # the meter and Locust's CPU when it started
+    facts: RunFacts | None = None
+    locust_cpu = 0.0
     try:
         while process.poll() is None:
             if time.monotonic() > deadline:
                 raise LoadError(f"Locust did not stop after {plan.run_time_s} s; see {log_path}")
-            shown.update(time.monotonic() - began, latest_progress(folder))
+            progress = latest_progress(folder)
+            locust_cpu = _cpu_seconds(process.pid, locust_cpu)
+            if meter is not None and window is None and progress is not None:
+                window = (meter(), locust_cpu)
+            if (
+                window is not None
+                and facts is None
+                and time.monotonic() - began >= (plan.run_time_s)
+            ):
+                facts = window[0].finish(locust_cpu - window[1])
+            shown.update(time.monotonic() - began, progress)
             time.sleep(1)
     except KeyboardInterrupt:
         shown.done()
@@ -260,6 +357,20 @@ def _run_headless(plan: LoadPlan, host: str, folder: Path, root: Path) -> None:
             f"Locust failed (exit code {process.returncode}); last lines of {log_path}:\n"
             + _tail(log_path)
         )
+    if window is not None and facts is None:  # Locust stopped a little early
+        facts = window[0].finish(locust_cpu - window[1])
+    return facts
+
+
+def _cpu_seconds(pid: int, last: float) -> float:
+    """Return the CPU seconds a process has used so far (the last reading once it is gone)."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return last
+    return float(times.user + times.system)
 
 
 def _run_ui(plan: LoadPlan, host: str, folder: Path, root: Path) -> int:
@@ -317,6 +428,8 @@ class _ProgressLine:
                 f"   {progress.users:3d} users   {progress.rps:6.1f} req/s   p95 {p95:>5} ms"
                 f"   {progress.requests} requests, {progress.failures} failed"
             )
+        elif not self.live:
+            return  # a log gets lines with figures only: the first one as soon as there are any
         if self.live:
             print(f"\r{text:<100}", end="", file=sys.stderr, flush=True)
         elif elapsed - self.last_print >= PROGRESS_EVERY_S:
@@ -337,6 +450,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
+def _contents(variants: list[compare.Variant]) -> str:
+    """Say where a report's files are: at the top, or one subfolder per compared run."""
+    named = [v.name for v in variants if v.name]
+    if not named:
+        return "report.html, summary.json, locust_*.csv, logs/"
+    runs = ", ".join(f"{name}/" for name in named)
+    return f"summary.json; report.html, locust_*.csv and logs/ of each run in {runs}"
+
+
 def _shown(folder: Path, root: Path) -> str:
     """Show a report folder relative to the repository when it is inside it."""
     try:
@@ -346,8 +468,16 @@ def _shown(folder: Path, root: Path) -> str:
 
 
 def _summary(
-    lab: Lab, impl: str, quick: bool, started: datetime, plan: LoadPlan, spec: StackSpec,
-    variants: list[compare.Variant], report: LoadReport, verdicts: list[Verdict],
+    lab: Lab,
+    impl: str,
+    quick: bool,
+    started: datetime,
+    plan: LoadPlan,
+    spec: StackSpec,
+    variants: list[compare.Variant],
+    report: LoadReport,
+    verdicts: list[Verdict],
+    facts: dict[str, RunFacts],
 ) -> dict[str, Any]:
     """Everything a notebook or a grader needs to know about the run, as JSON."""
     return {
@@ -366,6 +496,8 @@ def _summary(
         ],
         "total": stats_json(report.total),
         "endpoints": [stats_json(s) for s in report.endpoints],
+        # The CPU budget each run's servers had, and what limited each run.
+        "machines": [run.as_json() for run in facts.values()],
         "slo": [
             {
                 "name": v.name,

@@ -81,13 +81,14 @@ class Manifest:
         lab = self.lab(number)
         if not lab.ready:
             raise ManifestError(
-                f"lab {number} is not ready yet: its issue has not landed; "
+                f"lab {number} is not ready yet: its guide and tests are still being written "
+                "(pull the newest version of the workshop to get it); "
                 f"ready labs: {_ranges([x.number for x in self.ready_labs()]) or 'none'}"
             )
         return lab
 
     def ready_labs(self) -> list[Lab]:
-        """Return the labs whose issue has landed."""
+        """Return the labs that are published: guide, tests and solutions complete."""
         return [lab for lab in self.labs if lab.ready]
 
     def deliverables(self) -> dict[str, Lab]:

@@ -63,6 +63,20 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def record_catchup(labs: list[int], root: Path | None = None) -> None:
+    """Remember that these labs' deliverables are now the official solutions."""
+    data = _read(state_dir(root) / PROGRESS)
+    caught = set(data.get("caught_up", [])) | set(labs)
+    data["caught_up"] = sorted(caught)
+    _write(state_dir(root) / PROGRESS, data)
+
+
+def caught_up(root: Path | None = None) -> set[int]:
+    """Return the labs `workshop catchup` filled with the official solutions."""
+    labs = _read(state_dir(root) / PROGRESS).get("caught_up", [])
+    return {n for n in labs if isinstance(n, int)} if isinstance(labs, list) else set()
+
+
 def hints_shown(lab: int, root: Path | None = None) -> int:
     """Return how many hints of a lab were shown already."""
     value = _read(state_dir(root) / HINTS).get(str(lab), 0)

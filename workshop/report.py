@@ -45,10 +45,22 @@ class EndpointStats:
 
 @dataclass(frozen=True)
 class LoadReport:
-    """Every endpoint of one run, and the aggregated line."""
+    """Every endpoint of one run, and the aggregated line.
+
+    A compared run (workshop/compare.py) names its variants; each has its own
+    "Aggregated (<variant>)" endpoint, and `total` then only counts requests and failures of
+    every run together: a throughput or percentile of several runs at once means nothing.
+    """
 
     endpoints: list[EndpointStats]
     total: EndpointStats
+    variants: tuple[str, ...] = ()
+
+    def totals(self) -> list[EndpointStats]:
+        """The aggregated line of each run: one for a plain run, one per compared variant."""
+        if not self.variants:
+            return [self.total]
+        return [self.endpoint(f"{AGGREGATED} ({name})") for name in self.variants]
 
     def endpoint(self, name: str) -> EndpointStats:
         """Return one endpoint by name ("GET /api/feed"), or raise ReportError naming the rest."""
@@ -145,17 +157,36 @@ def latest_progress(folder: Path) -> Progress | None:
 
 
 def format_table(report: LoadReport) -> str:
-    """Format the run as a table: one line per endpoint, then the aggregated line."""
+    """Format the run as a table: one line per endpoint, then the aggregated line.
+
+    A compared run gets one block per variant, each closed by its own aggregated line.
+    """
     width = max([len(s.name) for s in report.endpoints] + [len(AGGREGATED), len("endpoint")])
     header = (
         f"{'endpoint':<{width}}  {'requests':>8}  {'req/s':>7}  {'p50 ms':>7}  "
         f"{'p95 ms':>7}  {'p99 ms':>7}  {'failures':>8}"
     )
     rule = "-" * len(header)
-    lines = [header, rule]
-    lines += [_table_line(s, width) for s in sorted(report.endpoints, key=lambda s: s.name)]
-    lines += [rule, _table_line(report.total, width)]
+    lines = [header]
+    if not report.variants:
+        lines += _block(report.endpoints, report.total, width, rule)
+        return "\n".join(lines)
+    for name, total in zip(report.variants, report.totals(), strict=True):
+        mine = [s for s in report.endpoints if s.name.endswith(f" ({name})") and s is not total]
+        lines += _block(mine, total, width, rule)
+    everything = report.total
+    lines.append(
+        f"all runs together: {everything.requests} requests, {everything.failure_ratio:.2%} failed"
+    )
     return "\n".join(lines)
+
+
+def _block(
+    endpoints: list[EndpointStats], total: EndpointStats, width: int, rule: str
+) -> list[str]:
+    """One run's lines: a rule, its endpoints by name, a rule, its aggregated line."""
+    lines = [_table_line(s, width) for s in sorted(endpoints, key=lambda s: s.name)]
+    return [rule, *lines, rule, _table_line(total, width)]
 
 
 def _table_line(stats: EndpointStats, width: int) -> str:

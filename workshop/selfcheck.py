@@ -8,7 +8,7 @@ For the selected ready labs:
    (for the right reason) and passes the tests of every earlier lab: a student working on an
    earlier lab has lab N's starters in their tree. Later labs may build on lab N (lab 02 serves
    lab 01's SQLite repository with Gunicorn), so by default they are not run; --strict runs them
-   too and demands that they pass, which DESIGN.md states but a cumulative course cannot meet.
+   too and demands that they pass, which a cumulative course cannot meet.
    Grading stays fair either way: lab M is graded with the reference of every other lab.
 """
 

@@ -5,6 +5,9 @@ that holds a lab deliverable), ready to be put first on sys.path or PYTHONPATH. 
 workshop and the manifest never come from a tree: they always come from this repository.
 
 - "workspace": the repository itself, as the student has edited it.
+- "starter": a copy of the app parts with every lab deliverable as the last commit holds it
+  (in a fresh clone: the stubs), whatever the student changed since; outside a git checkout,
+  the workspace's files.
 - "reference": a copy of the app parts with every file under solutions/ laid over.
 - a folder: a copy of the app parts with the lab deliverables taken from that folder.
 
@@ -18,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -81,8 +85,8 @@ def build_tree(
     """
     root = (root or manifest_module.repo_root()).resolve()
     manifest = manifest or manifest_module.load(root)
-    if base not in ("reference", "workspace"):
-        raise TreeError(f"unknown tree base {base!r}: use 'reference' or 'workspace'")
+    if base not in ("reference", "workspace", "starter"):
+        raise TreeError(f"unknown tree base {base!r}: use 'reference', 'workspace' or 'starter'")
     dest = Path(dest).resolve()
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -91,6 +95,8 @@ def build_tree(
         _copy_app_parts(root, manifest, tmp)
         if base == "reference":
             _lay_solutions(root, tmp)
+        if base == "starter":
+            _lay_committed(root, manifest, tmp)
         for number, source in sorted((overlays or {}).items()):
             _lay_overlay(manifest, number, Path(source), root, tmp, info)
         info.fingerprint = fingerprint(base, overlays or {}, root, manifest)
@@ -110,7 +116,7 @@ def resolve_impl(spec: str, root: Path | None = None) -> Path:
     if spec == "reference":
         return cached_tree("reference", base="reference", root=root)
     if spec == "starter":
-        return cached_tree("starter", base="workspace", root=root)
+        return cached_tree("starter", base="starter", root=root)
     path = Path(spec).expanduser().resolve()
     if not path.is_dir():
         raise TreeError(
@@ -173,6 +179,8 @@ def tree_info(path: Path) -> dict[str, object]:
 def fingerprint(base: str, overlays: Mapping[int, Path], root: Path, manifest: Manifest) -> str:
     """Return a hash of everything a tree is built from: names, sizes and mtimes of files."""
     digest = hashlib.sha1(f"{TREE_FORMAT}|{base}|{root}".encode())
+    if base == "starter":
+        digest.update(f"|commit {_git(root, 'rev-parse', 'HEAD') or b''!r}".encode())
     sources = [root / part for part in manifest.app_parts()] + [root / manifest_module.MANIFEST]
     if base == "reference":
         sources.append(root / SOLUTIONS)
@@ -232,6 +240,27 @@ def _lay_solutions(root: Path, tree: Path) -> None:
         target = tree / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / SOLUTIONS / rel, target)
+
+
+def _lay_committed(root: Path, manifest: Manifest, tree: Path) -> None:
+    """Put every deliverable back as the last commit holds it (the starter of a fresh clone)."""
+    for rel in manifest.deliverables():
+        committed = _git(root, "show", f"HEAD:{rel}")
+        if committed is not None:
+            target = tree / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(committed)
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    """Run a git command in the repository; its output, or None outside a checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _lay_overlay(

@@ -1,4 +1,5 @@
-"""Security rules of DESIGN.md: CSRF, cookie flags, headers, storage keys, partial writes."""
+"""The app's security rules (docs/architecture.md): CSRF, cookie flags, headers, storage keys,
+partial writes."""
 
 from __future__ import annotations
 

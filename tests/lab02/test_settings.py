@@ -50,3 +50,16 @@ def test_bad_setting_stops_the_start_with_one_clear_line(
         f"expected exactly one line naming {variable} for {shown}, got {len(lines)} in:\n"
         f"{finished.output[-1500:]}\n— {SETTINGS}"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://app@127.0.0.1:5432/photoapp", "postgres://app@127.0.0.1:5432/photoapp"]
+)
+def test_a_postgresql_url_in_either_spelling_can_serve(
+    good_settings: dict[str, str], url: str
+) -> None:
+    """Lab 03 points every server at PostgreSQL: postgresql:// and the older postgres://."""
+    from photoapp.settings_check import load_settings
+
+    settings = load_settings({**good_settings, "PHOTOAPP_DATABASE_URL": url})
+    assert settings.database_url == url, f"expected {url} to be kept — {SETTINGS}"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.lab04.balancer import SLOW_TEST_S, Reply, get, register, wait_for
-from tests.lab04.guide import FAILOVER
+from tests.lab04.guide import FAILOVER, UPSTREAM
 from workshop.services import Stack
 
 CLIENTS = 4
@@ -105,6 +105,11 @@ def test_gets_to_a_dead_app_server_are_retried_on_another(
 def test_restarted_app_server_gets_traffic_again(balanced: Callable[..., Stack]) -> None:
     """An app server that comes back after a crash gets requests again within seconds."""
     stack = balanced(app_servers=2)
+    first = get(stack.base_url, "/healthz")
+    assert first.served_by is not None, (  # nothing proxied: no use waiting for a comeback
+        f"expected GET /healthz through Nginx to reach an app server, got {first.describe()}: "
+        f"Nginx passes nothing on yet — {UPSTREAM}"
+    )
     victim = stack.app_servers[0]
     victim.kill()
     for _ in range(REQUESTS_WHILE_DOWN):

@@ -74,7 +74,7 @@ def test_check_against_the_reference_does_not_touch_workspace_progress(repo):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check", "2"], "workshop: lab 2 is not ready yet: its issue has not landed; ready labs"),
+        (["check", "2"], "workshop: lab 2 is not ready yet: its guide and tests are still"),
         (["check", "9"], "workshop: there is no lab 9: the labs are 1, 2"),
         (["hint", "2"], "workshop: lab 2 is not ready yet"),
         (["load", "2"], "workshop: lab 2 is not ready yet"),
@@ -179,3 +179,23 @@ def test_status_shows_the_newest_load_verdict_of_the_workspace(repo):
     report("lab01-20260102-000000", impl="workspace", passed=True, quick=True)
     report("lab01-20260103-000000", impl="reference", passed=False, quick=False)
     assert "SLOs met (quick)" in workshop(repo, "status").stdout
+
+
+def test_status_after_catchup_shows_the_official_labs_and_points_past_them(tmp_path):
+    repo = make_fake_repo(tmp_path / "repo", lab2=True)
+    assert "next: lab 01" in workshop(repo, "status").stdout
+    assert workshop(repo, "catchup", "2").returncode == 0
+    shown = workshop(repo, "status").stdout
+    [lab1] = [line for line in shown.splitlines() if line.startswith("01 ")]
+    assert "from the solutions" in lab1
+    assert "next: lab 02" in shown
+
+
+def test_check_points_at_the_failing_test_the_guide_names_first(repo):
+    """Alphabetically test_a_later.py comes first; the guide's steps say test_answer.py."""
+    (repo / "tests" / "lab01" / "test_a_later.py").write_text(
+        "from photoapp.answer import answer\n\n\ndef test_later():\n    assert answer() == 42\n"
+    )
+    (repo / GUIDE).write_text("# The answer\n\nStep 1: test_answer.py. Step 2: test_a_later.py.\n")
+    done = workshop(repo, "check", "1")
+    assert "next: start with test_answer.py::test_the_answer_is_42;" in done.stdout, done.stdout

@@ -9,7 +9,8 @@ import pytest
 
 from workshop.compare import Variant, merge, variants
 from workshop.manifest import Lab, ManifestError
-from workshop.report import EndpointStats, LoadReport
+from workshop.report import EndpointStats, LoadReport, format_table
+from workshop.saturation import RunFacts
 from workshop.services import ServiceError, StackSpec
 from workshop.slo import judge
 
@@ -90,18 +91,52 @@ def test_merged_endpoints_carry_their_variant() -> None:
     ]
 
 
-def test_merged_total_counts_all_requests_and_keeps_the_worst_figures() -> None:
-    """The total sums requests and failures, and takes the lowest rps and highest latencies."""
+def test_merged_total_counts_requests_but_mixes_no_rates_or_percentiles() -> None:
+    """The total sums requests and failures; a rate or p95 of two runs at once means nothing."""
     flask, gunicorn = variants(lab([FLASK, GUNICORN]))
-    total = merge([(flask, report(100, 300, failures=1)), (gunicorn, report(150, 150))]).total
-    assert (total.requests, total.failures, total.rps, total.p95_ms) == (200, 1, 100, 300)
+    merged = merge([(flask, report(100, 300, failures=1)), (gunicorn, report(150, 150))])
+    total = merged.total
+    assert (total.requests, total.failures) == (200, 1)
+    assert math.isnan(total.rps) and math.isnan(total.p95_ms)
+    assert [(t.name, t.rps, t.p95_ms) for t in merged.totals()] == [
+        ("Aggregated (flask)", 100, 300),
+        ("Aggregated (gunicorn)", 150, 150),
+    ]
 
 
-def test_a_variant_without_figures_makes_the_total_fail() -> None:
-    """A run that measured nothing (NaN) leaves NaN in the total, which every SLO fails."""
+def test_plain_slos_judge_each_variant_on_its_own() -> None:
+    """max_p95_ms = 200 on a comparison: one verdict per run, each on its own aggregated line."""
+    flask, gunicorn = variants(lab([FLASK, GUNICORN]))
+    merged = merge([(flask, report(100, 300)), (gunicorn, report(150, 150))])
+    verdicts = judge({"max_p95_ms": 200, "max_failure_ratio": 0.0}, merged)
+    assert [(v.passed, v.measured) for v in verdicts] == [(False, 300), (True, 150), (True, 0.0)]
+    assert "Aggregated (flask)" in verdicts[0].explanation
+
+
+def test_a_variant_without_figures_fails_its_slos() -> None:
+    """A run that measured nothing (NaN) fails every SLO that reads its figures."""
     flask, gunicorn = variants(lab([FLASK, GUNICORN]))
     merged = merge([(flask, report(100, 300)), (gunicorn, report(math.nan, math.nan))])
-    assert math.isnan(merged.total.rps) and math.isnan(merged.total.p95_ms)
+    verdicts = judge({"max_p95_ms": 1000, "min_rps": 1}, merged)
+    assert [v.passed for v in verdicts] == [True, False, True, False]
+
+
+def test_the_table_closes_each_variant_with_its_own_aggregated_line() -> None:
+    """A compared table never shows one line mixing the runs' figures."""
+    flask, gunicorn = variants(lab([FLASK, GUNICORN]))
+    merged = merge([(flask, report(100, 300)), (gunicorn, report(150, 150))])
+    lines = format_table(merged).splitlines()
+    aggregated = [line.split()[0:2] for line in lines if line.startswith("Aggregated")]
+    assert aggregated == [["Aggregated", "(flask)"], ["Aggregated", "(gunicorn)"]]
+    assert lines[-1] == "all runs together: 200 requests, 0.00% failed"
+
+
+def test_a_variant_with_a_fault_runs_a_durable_database_unless_told_otherwise() -> None:
+    """Killing a server is a claim that nothing is lost: PostgreSQL then waits for the disk."""
+    chaos = {"name": "chaos", "fault": {"kill": "app1", "at": 0.3}}
+    fast = {"name": "fast", "fault": {"kill": "app1", "at": 0.3}, "stack": {"durable": False}}
+    found = variants(lab([FLASK, chaos, fast]))
+    assert [v.spec.durable for v in found] == [False, True, False]
 
 
 def test_one_unnamed_run_is_returned_unchanged() -> None:
@@ -120,3 +155,50 @@ def test_ratio_slos_compare_the_variants() -> None:
         {"min_rps_ratio": {**pair, "min": 1.2}, "max_p95_ratio": {**pair, "max": 0.8}}, merged
     )
     assert [(v.passed, round(v.measured, 2)) for v in verdicts] == [(True, 1.5), (True, 0.5)]
+
+
+def facts(variant: str, **figures: Any) -> RunFacts:
+    """CPU facts of one run; budgeted unless machine_busy is empty."""
+    values: dict[str, Any] = {"seconds": 60.0, "budget_cpu": 0.5, "budgets": "test"}
+    values.update(figures)
+    return RunFacts(variant=variant, **values)
+
+
+SATURATED = {"machine_busy": {"app1": 0.97}, "locust_cpu": 0.3}
+
+
+@pytest.mark.parametrize(
+    ("flask_facts", "passed", "says"),
+    [
+        (SATURATED, True, ""),
+        ({"machine_busy": {"app1": 0.40}, "locust_cpu": 0.3}, False, "did not saturate"),
+        ({"machine_busy": {"app1": 0.97}, "locust_cpu": 0.95}, False, "Locust was CPU-bound"),
+        (
+            {"budget_cpu": 0.0, "app_cpu": {"app1": 0.98}, "single_process": True},
+            True,
+            "no CPU budgets",
+        ),
+        (
+            {"budget_cpu": 0.0, "app_cpu": {"app1": 0.40}, "box_busy": 0.5},
+            False,
+            "did not saturate",
+        ),
+    ],
+)
+def test_a_throughput_ratio_counts_only_between_saturated_runs(
+    flask_facts: dict[str, Any], passed: bool, says: str
+) -> None:
+    """1.5x means nothing when the users' pace (or Locust) set one side's throughput."""
+    flask, gunicorn = variants(lab([FLASK, GUNICORN]))
+    merged = merge([(flask, report(100, 300)), (gunicorn, report(150, 150))])
+    slo = {
+        "min_rps_ratio": {
+            "endpoint": "Aggregated (gunicorn)",
+            "baseline": "Aggregated (flask)",
+            "min": 1.2,
+        }
+    }
+    run_facts = {"flask": facts("flask", **flask_facts), "gunicorn": facts("gunicorn", **SATURATED)}
+    [verdict] = judge(slo, merged, run_facts)
+    assert verdict.passed is passed
+    assert says in verdict.explanation

@@ -51,7 +51,7 @@ def test_a_lab_that_is_not_ready_is_refused_with_the_ready_labs(manifest):
     with pytest.raises(ManifestError) as caught:
         manifest.ready_lab(planned.number)
     message = str(caught.value)
-    assert message.startswith(f"lab {planned.number} is not ready yet: its issue has not landed")
+    assert message.startswith(f"lab {planned.number} is not ready yet: its guide and tests")
     assert "ready labs: 1" in message
     assert "\n" not in message
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -319,3 +322,103 @@ def test_stop_is_idempotent_and_with_accepts_a_started_stack(tmp_path: Path) -> 
     stack.stop()
     assert stack.redis is not None and not stack.redis.is_running()
     assert list(tmp_path.glob("*/owner.json")) == []
+
+
+def _guide_commands(guide: Path, first: str) -> list[str]:
+    """The `$ ...` lines of the guide's console block that starts with `first` (continuations
+    joined, comments dropped)."""
+    text = guide.read_text()
+    block = text[text.index(f"$ {first}") :].split("```", 1)[0]
+    commands: list[str] = []
+    pending = ""
+    for line in block.splitlines():
+        line = line.strip()
+        if line.startswith("$ "):
+            pending = line[2:]
+        elif pending:
+            pending += " " + line
+        else:
+            continue
+        if pending.endswith("\\"):
+            pending = pending[:-1].strip()
+            continue
+        commands.append(pending.split("  #", 1)[0].strip())
+        pending = ""
+    return commands
+
+
+def test_the_lab04_guide_renders_and_checks_a_config_as_an_unprivileged_user() -> None:
+    """Step 0's two commands on the reference; `nginx -t` as a user who is not root.
+
+    (As root, the render runs as root: the venv's Python may sit in root's home.)
+    """
+    import pwd
+    import tempfile
+
+    from workshop.manifest import repo_root
+
+    root = repo_root()
+    commands = _guide_commands(root / "labs/04-load-balancing/README.md", "python -m workshop")
+    render = next(c for c in commands if "nginx_render" in c)
+    check = next(c for c in commands if c.startswith("nginx -t"))
+    template = root / "solutions" / "deploy" / "nginx.conf"
+    user = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+    # Not under pytest's tmp_path, which only its owner may enter.
+    with tempfile.TemporaryDirectory(prefix="lab04-guide-") as tmp:
+        work = Path(tmp) / "lab04"
+        _run_from_guide(render, work, template, root, None)
+        if user is not None:
+            for path in [work.parent, work, *work.rglob("*")]:
+                os.chown(path, user.pw_uid, user.pw_gid)
+        done = _run_from_guide(check, work, template, root, user)
+        rendered = (work / "nginx.conf").read_text()
+    assert "syntax is ok" in done.stderr and "test is successful" in done.stderr
+    assert "listen 127.0.0.1:8080;" in rendered
+
+
+def _run_from_guide(command: str, work: Path, template: Path, root: Path, user: Any) -> Any:
+    """Run one command of the guide with our folder for /tmp/lab04, as `user` when given."""
+    import shlex
+    import subprocess
+
+    from workshop.services.binaries import find
+
+    argv = shlex.split(command.replace("/tmp/lab04", str(work)))
+    argv = [str(template) if a == "deploy/nginx.conf" else a for a in argv]
+    argv[0] = find("nginx") if argv[0] == "nginx" else sys.executable
+    done = subprocess.run(
+        argv, cwd=root, capture_output=True, text=True, timeout=60,
+        user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+    return done
+
+
+def test_nginx_that_refuses_its_config_says_why_in_one_line_and_keeps_the_file(
+    tmp_path: Path,
+) -> None:
+    """The [emerg] line, with the rendered line itself, first; the rendered file outlives the
+    stack so the student can open it at that line."""
+    tree = write_sample_tree(tmp_path / "tree")
+    config = tree / "deploy" / "nginx.conf"
+    good = "client_max_body_size {{ max_body_size }};"
+    config.write_text(config.read_text().replace(good, good[:-1] + " 20m;"))
+    stack = Stack(StackSpec(nginx=True, app_servers=1), tree, run_dir=tmp_path / "run", quiet=True)
+    with pytest.raises(ServiceError) as caught:
+        stack.start()
+    first = str(caught.value).splitlines()[0]
+    assert first.startswith('nginx did not start: invalid number of arguments in "client_max_')
+    kept = Path(first.split(" at line 12 of ", 1)[1].split(":", 1)[0])
+    assert first.endswith(": client_max_body_size 10m 20m;")
+    assert "client_max_body_size 10m 20m;" in kept.read_text()
+
+
+def test_a_template_error_names_the_template_line(tmp_path: Path) -> None:
+    """A misspelt variable on line 3 says line 3, so the student opens the right place."""
+    from workshop.services.nginx import render_template
+
+    template = tmp_path / "nginx.conf"
+    template.write_text("events {}\nhttp {\n    listen {{ lisen }};\n}\n")
+    with pytest.raises(ServiceError, match=r"nginx\.conf, line 3: 'lisen' is undefined"):
+        render_template(template, {"listen": "127.0.0.1:8080"})

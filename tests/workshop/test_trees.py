@@ -198,3 +198,15 @@ def test_the_source_fingerprint_ignores_caches(repo):
     cache.mkdir()
     (cache / "answer.cpython-311.pyc").write_bytes(b"junk")
     assert trees.fingerprint("reference", {}, repo, manifest) == before
+
+
+def test_the_starter_is_the_committed_stub_not_the_students_edit(repo, tmp_path):
+    """After a student's edits, --impl starter still means what a fresh clone holds."""
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "starter"], check=True)
+    (repo / ANSWER).write_text("def answer():\n    return 41\n")
+    tree = resolve_impl("starter", repo)
+    assert "NotImplementedError" in _answer(tree), "the committed stub, not the edit"
+    assert "return 41" in _answer(resolve_impl("workspace", repo))

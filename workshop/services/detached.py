@@ -77,6 +77,7 @@ def _record(stack: Stack, spec: StackSpec, state_path: Path) -> None:
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "tree": str(stack.tree),
         "spec": spec.as_dict(),
+        "machines": stack.machines.describe() if stack.machines else "",
         "scratch": str(stack.scratch.path),
         "base_url": stack.base_url if stack.app_servers else None,
         "env": stack.env,
@@ -141,6 +142,7 @@ def detached_status(state_file: Path | str | None = None) -> dict[str, Any]:
         "servers": [],
         "tree": state.get("tree"),
         "started_at": state.get("started_at"),
+        "machines": state.get("machines", ""),
         "base_url": state.get("base_url"),
         "state_file": str(state_path),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -112,10 +113,45 @@ class NginxServer(ManagedProcess):
             self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
         )
 
+    def failure(self, what: str) -> ServiceError:
+        """Say why Nginx refused to start in one line: its [emerg] message and the line."""
+        emerg = next(
+            (line for line in self._log_since_spawn().splitlines() if "[emerg]" in line), ""
+        )
+        if not emerg:
+            return super().failure(what)
+        kept = keep_failed_config(self.config_path)
+        message = emerg.split("[emerg]", 1)[1].strip()
+        message = re.sub(r"^\d+#\d+: ", "", message)  # the pid#thread Nginx puts first
+        found = re.search(r" in (\S+):(\d+)$", message)
+        if found and kept is not None:
+            number = int(found.group(2))
+            lines = kept.read_text(errors="replace").splitlines()
+            line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+            message = f"{message[: found.start()]} at line {number} of {kept}: {line}"
+        return ServiceError(
+            f"{self.name} did not start: {message}\n"
+            f"(the rendered config is kept at {kept}; the end of Nginx's log:)\n{self.log_tail()}"
+        )
+
     @property
     def url(self) -> str:
         """http://127.0.0.1:port"""
         return f"http://{HOST}:{self.port}"
+
+
+def keep_failed_config(config: Path) -> Path | None:
+    """Copy a rendered config that Nginx refused out of the stack's scratch folder, which goes
+    away with the stack, into .workshop/failed/; return the copy."""
+    from workshop.services.scratch import repo_root
+
+    if not config.is_file():
+        return None
+    folder = repo_root() / ".workshop" / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / "nginx.conf"
+    kept.write_text(config.read_text(errors="replace"))
+    return kept
 
 
 def template_context(
@@ -168,7 +204,18 @@ def render_template(template: Path, context: dict[str, object]) -> str:
     try:
         return env.get_template(template.name).render(context)
     except jinja2.TemplateError as error:
-        raise ServiceError(f"nginx: cannot render {template}: {error}") from None
+        line = _template_line(error, template)
+        where = f"{template}, line {line}" if line else str(template)
+        raise ServiceError(f"nginx: cannot render {where}: {error}") from None
+
+
+def _template_line(error: Exception, template: Path) -> int | None:
+    """The template line an error points to: a syntax error's, or a frame's in the template."""
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int):
+        return line
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(template)]
+    return frames[-1].lineno if frames else None
 
 
 def _todo(message: str) -> str:

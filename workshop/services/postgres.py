@@ -89,7 +89,7 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
 
 
 class PostgresServer(ManagedProcess):
-    """One PostgreSQL cluster with a `photoapp` database, fsync off (test data only)."""
+    """One PostgreSQL cluster with a `photoapp` database; durable, or fast for test data."""
 
     role: ClassVar[str] = "postgres"
     # SIGINT is PostgreSQL's "fast shutdown": it disconnects clients instead of waiting for
@@ -106,8 +106,10 @@ class PostgresServer(ManagedProcess):
         detached: bool = False,
         reporter: Reporter | None = None,
         record_dir: Callable[[Path], None] | None = None,
+        durable: bool = False,
     ) -> None:
         super().__init__(name, scratch, detached=detached)
+        self.durable = durable
         self.bindir = postgres_bindir()
         self.account = server_account()
         self.reporter = reporter or Reporter(quiet=True)
@@ -209,17 +211,17 @@ class PostgresServer(ManagedProcess):
         return template
 
     def command(self) -> list[str]:
-        """postgres in the foreground on TCP only, durability off for speed."""
+        """postgres in the foreground on TCP only; durable, or never waiting for the disk."""
         settings = {
             "listen_addresses": HOST,
             # No Unix socket: clients use TCP, and socket paths have a 107-byte limit.
             "unix_socket_directories": "",
-            # Test data only: never wait for the disk.
-            "fsync": "off",
-            "synchronous_commit": "off",
-            "full_page_writes": "off",
             "max_connections": "200",
         }
+        if not self.durable:
+            # Test data nobody crashes: a commit returns before its WAL reaches the disk, so a
+            # server killed with -m immediate may lose the last acknowledged writes.
+            settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
         argv = [str(self.bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
         for name, value in settings.items():
             argv += ["-c", f"{name}={value}"]

@@ -8,8 +8,9 @@ APP = '''\
 """A stand-in photoapp: just enough to prove the servers around it work."""
 
 import os
+import time
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 
 def create_app(settings=None):
@@ -22,6 +23,14 @@ def create_app(settings=None):
     @app.get("/env")
     def env():
         return jsonify({k: v for k, v in os.environ.items() if k.startswith("PHOTOAPP_")})
+
+    @app.get("/burn")
+    def burn():
+        # Busy for ?ms= milliseconds of this thread's CPU: a request that costs CPU, not time.
+        end = time.thread_time() + int(request.args.get("ms", "20")) / 1000
+        while time.thread_time() < end:
+            pass
+        return jsonify(pid=os.getpid())
 
     return app
 '''

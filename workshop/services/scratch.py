@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workshop.services.machine import remove_groups
 from workshop.services.pids import is_ours, start_time, stop_pids
 
 OWNER_FILE = "owner.json"
@@ -49,6 +50,7 @@ class Scratch:
             "detached": detached,
             "children": [],
             "extra_dirs": [],
+            "cgroups": [],
         }
         self._write()
 
@@ -64,11 +66,14 @@ class Scratch:
         self._owner["extra_dirs"].append(str(path))
         self._write()
 
+    def record_cgroup(self, path: Path) -> None:
+        """Remember a CPU-budget group of this stack, so a later run removes it if we die."""
+        self._owner["cgroups"].append(str(path))
+        self._write()
+
     def remove(self) -> None:
         """Delete the folder and the extra folders recorded for it."""
-        for extra in self._owner["extra_dirs"]:
-            shutil.rmtree(extra, ignore_errors=True)
-        shutil.rmtree(self.path, ignore_errors=True)
+        remove_folder(self.path)
 
     def _write(self) -> None:
         tmp = self.path / (OWNER_FILE + ".tmp")
@@ -115,6 +120,9 @@ def remove_folder(folder: Path) -> None:
     owner = _load(folder) or {}
     for extra in owner.get("extra_dirs", []):
         shutil.rmtree(extra, ignore_errors=True)
+    # Groups go deepest first; a group still in use stays (rmdir refuses it), harmlessly.
+    groups = sorted(map(Path, owner.get("cgroups", [])), key=lambda p: len(p.parts), reverse=True)
+    remove_groups(groups)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -23,6 +23,12 @@ class StackSpec:
     app_servers: int = 1
     app_server: AppServerKind = "flask"
     workers: int = 0
+    # Each app, database and worker server under its own CPU budget ("a machine"), in CPUs;
+    # 0 runs them without budgets (see machine.py).
+    machine_cpu: float = 0.0
+    # PostgreSQL with fsync and synchronous commit on: wherever a server is killed or "nothing
+    # lost" is claimed. Off, it skips waiting for the disk: fast, and fine where nobody crashes.
+    durable: bool = False
 
     def __post_init__(self) -> None:
         """Refuse specs that cannot run, with a message naming the bad key."""
@@ -30,9 +36,12 @@ class StackSpec:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ServiceError(f"stack: {name} must be a whole number >= 0, got {value!r}")
-        for name in ("redis", "memcached", "s3", "nginx"):
+        for name in ("redis", "memcached", "s3", "nginx", "durable"):
             if not isinstance(getattr(self, name), bool):
                 raise ServiceError(f"stack: {name} must be true or false")
+        cpu = self.machine_cpu
+        if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0 <= cpu <= 64:
+            raise ServiceError(f"stack: machine_cpu must be a number of CPUs (0-64), got {cpu!r}")
         if self.app_server not in ("flask", "gunicorn"):
             raise ServiceError(
                 f"stack: app_server must be 'flask' or 'gunicorn', got {self.app_server!r}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from workshop.services.app import AppServer
 from workshop.services.errors import ServiceError
+from workshop.services.machine import BUDGETED_ROLES, Machines
 from workshop.services.memcached import MemcachedServer
 from workshop.services.nginx import NginxServer
 from workshop.services.postgres import PostgresServer
@@ -69,6 +70,7 @@ class Stack:
         self.workers: list[RqWorker] = []
         self.env: dict[str, str] = {}
         self.scratch: Scratch | None = None
+        self.machines: Machines | None = None
         self.started_in = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -95,6 +97,9 @@ class Stack:
             raise ServiceError(f"{self.tree} holds no photoapp package to run")
         began = time.monotonic()
         self.scratch = Scratch(self.run_root, detached=self.detached)
+        self.machines = Machines(self.scratch.id, self.spec.machine_cpu)
+        if self.spec.machine_cpu:
+            self.reporter.say(f"machines: {self.machines.describe()}")
         if not self.detached:
             _live.add(self)
         try:
@@ -118,6 +123,7 @@ class Stack:
                     detached=self.detached,
                     reporter=self.reporter,
                     record_dir=self.scratch.record_dir,
+                    durable=spec.durable,
                 )
             )
         if spec.redis:
@@ -139,7 +145,7 @@ class Stack:
         # 2. App servers and workers, which connect to the data servers.
         self.env = self._settings()
         (path / "media").mkdir(exist_ok=True)
-        base = self._base_environment()
+        base = self.app_environment()
         for n in range(1, spec.app_servers + 1):
             self.app_servers.append(
                 AppServer(
@@ -182,10 +188,29 @@ class Stack:
         for server in servers:
             server.on_spawn = self._record
         start_all(servers, self.reporter)
+        for server in servers:
+            # Processes forked before the budget was set (a quick master's first workers)
+            # join it now; later ones are forked inside it.
+            self._budget(server)
 
     def _record(self, server: ManagedProcess) -> None:
         assert self.scratch is not None and server.pid is not None
         self.scratch.record_child(server.name, server.pid, server.started, server.stop_signal)
+        self._budget(server)
+
+    def _budget(self, server: ManagedProcess) -> None:
+        """Put a server on its own machine: its process tree under the stack's CPU budget."""
+        machines = self.machines
+        if machines is None or not machines.control.available:
+            return
+        assert self.scratch is not None and server.pid is not None
+        known = set(machines.folders())
+        # Nginx and S3 get the priority but no cap: the balancer and the storage service are
+        # not the machines a lab measures.
+        machines.place(server.name, server.pid, capped=server.role in BUDGETED_ROLES)
+        for folder in machines.folders():
+            if folder not in known:
+                self.scratch.record_cgroup(folder)
 
     def _settings(self) -> dict[str, str]:
         """The PHOTOAPP_* settings every app server and worker gets."""
@@ -217,7 +242,7 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def _base_environment(self) -> dict[str, str]:
+    def app_environment(self) -> dict[str, str]:
         """Our environment without stray PHOTOAPP_* variables, plus the stack's settings."""
         base = {k: v for k, v in os.environ.items() if not k.startswith("PHOTOAPP_")}
         base.update(self.env)
@@ -235,6 +260,8 @@ class Stack:
                 stop_all(tier)
             except Exception as error:  # keep going: the other tier must stop too
                 errors.append(str(error))
+        if self.machines is not None:
+            self.machines.remove()
         if self.scratch is not None and not self.keep_scratch:
             self.scratch.remove()
         _live.discard(self)
@@ -259,6 +286,14 @@ class Stack:
         if not self.app_servers:
             raise ServiceError("this stack runs no app server")
         return self.app_servers[0].url
+
+    def machine_usage(self) -> dict[str, float]:
+        """CPU seconds each budgeted server has used so far (empty without budgets)."""
+        if self.machines is None or not self.machines.enabled:
+            return {}
+        budgeted = [s for s in self.servers if s.role in BUDGETED_ROLES]
+        used = {s.name: self.machines.usage_s(s.name) for s in budgeted}
+        return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def urls(self) -> dict[str, Any]:
         """Map postgres to DSNs, redis/memcached/s3/nginx to a URL or None, app to URLs, worker to
