@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the servers the labs start as local processes, from Debian's packages, when missing:
-# redis-server, nginx (nginx-light), PostgreSQL, and Chromium for the browser test (Playwright
+# redis-server, memcached, nginx (nginx-light), PostgreSQL, and Chromium for the browser test (Playwright
 # drives it directly, so no chromedriver is needed).
 # Idempotent: packages already installed (or whose programs are already on PATH) are skipped,
 # and `apt-get update` runs once, only when something is to be installed. Run as root (CI) or
@@ -26,6 +26,7 @@ need() {  # need PACKAGE COMMAND...: install PACKAGE unless one of the commands 
 }
 
 need redis-server redis-server
+need memcached memcached
 need nginx-light nginx
 # Any PostgreSQL will do: Debian's versioned binaries live in /usr/lib/postgresql/N/bin.
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
@@ -42,7 +43,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
     echo "install-debian-packages: missing:$missing, and this is not a Debian system:" \
-        "install them with your package manager (macOS: brew install redis nginx postgresql@16)" >&2
+        "install them with your package manager (macOS: brew install redis memcached nginx postgresql@16)" >&2
     exit 1
 fi
 

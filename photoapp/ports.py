@@ -6,6 +6,7 @@ executable definition of what every method means.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from photoapp.models import FeedPage, NewPhoto, Photo, Profile, User
@@ -100,4 +101,52 @@ class BlobStore(Protocol):
 
     def ping(self) -> None:
         """Raise if the store cannot be written right now."""
+        ...
+
+
+class Cache(Protocol):
+    """Short-lived copies of answers by key (lab 05): any key may be missing at any time."""
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        """Return the values of the keys that are there; missing and expired keys are left out."""
+        ...
+
+    def set_many(self, items: Mapping[str, bytes], ttl: int) -> None:
+        """Store every value under its key for ttl seconds, replacing what was there."""
+        ...
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Remove the keys; a missing key is not an error."""
+        ...
+
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        """Store a value for ttl seconds only if the key is absent; True if this call stored it."""
+        ...
+
+    def ping(self) -> None:
+        """Raise if the cache cannot answer right now."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class PhotoOwners(Protocol):
+    """Which user owns each photo (lab 05), answered without the database; ids are never reused."""
+
+    def set_owners(self, owners: Mapping[int, int]) -> None:
+        """Record the owner (user id) of each photo id, many at once."""
+        ...
+
+    def owner_of(self, photo_id: int) -> int | None:
+        """Return the user id that owns the photo, or None if the map does not know it."""
+        ...
+
+    def forget(self, photo_id: int) -> None:
+        """Remove a photo from the map; a photo it does not know is not an error."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
         ...

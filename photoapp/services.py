@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import re
 import secrets
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from photoapp.auth import hash_password, password_matches
 from photoapp.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from photoapp.models import FeedPage, NewPhoto, Photo, ProcessedImage, Profile, User
-from photoapp.ports import BlobStore, Repository
+from photoapp.ports import BlobStore, PhotoOwners, Repository
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_]{3,30}$")
 MIN_PASSWORD_LENGTH = 8
@@ -21,6 +22,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 
 ImageProcessor = Callable[[bytes], ProcessedImage]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,52 @@ class StoredImage:
     content_type: str
 
 
-class PhotoService:
-    """Every use case of the app; views call exactly one method per request."""
+@dataclass(frozen=True)
+class PhotoView:
+    """What a photo's page shows: the photo, and whether the viewer liked it."""
 
-    def __init__(self, repo: Repository, blobs: BlobStore, process_image: ImageProcessor) -> None:
+    photo: Photo
+    liked: bool
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a page of photos shows: the photos, and which of them the viewer liked."""
+
+    page: FeedPage
+    liked: set[int]
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What a profile shows: the counts, and whether the viewer follows that user."""
+
+    profile: Profile
+    following: bool
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """A profile page: the profile, a page of its photos and which of them the viewer liked."""
+
+    profile: ProfileView
+    photos: PageView
+
+
+class PhotoService:
+    """Every use case of the app; views call exactly one method per request.
+
+    One call per request makes each page one use case, which lab 05 caches as a whole. The
+    owners map (lab 05) answers "who owns this photo?" without the database; without one, the
+    repository answers.
+    """
+
+    def __init__(self, repo: Repository, blobs: BlobStore, process_image: ImageProcessor,
+                 owners: PhotoOwners | None = None) -> None:
         self.repo = repo
         self.blobs = blobs
         self.process_image = process_image
+        self.owners = owners
 
     def register(self, username: str, password: str) -> User:
         """Create an account; usernames are 3-30 of a-z, 0-9 and _."""
@@ -78,10 +119,12 @@ class PhotoService:
             processed.content_type, processed.width, processed.height,
         )
         try:
-            return self.repo.add_photo(new_photo)
+            photo = self.repo.add_photo(new_photo)
         except Exception:
             self._delete_blobs(image_key, thumbnail_key)
             raise
+        self._remember_owner(photo.id, photo.user_id)
+        return photo
 
     def get_photo(self, photo_id: int) -> Photo:
         """Return a photo or raise NotFound."""
@@ -90,13 +133,38 @@ class PhotoService:
             raise NotFound(f"no photo {photo_id}")
         return photo
 
+    def photo_view(self, user_id: int, photo_id: int) -> PhotoView:
+        """Return a photo and whether the user liked it, or raise NotFound."""
+        photo = self.get_photo(photo_id)
+        return PhotoView(photo, photo_id in self.repo.liked_photo_ids(user_id, [photo_id]))
+
     def delete_photo(self, user_id: int, photo_id: int) -> None:
         """Delete one of the user's own photos, its likes and its files."""
+        owner = self.owner_of(photo_id)
+        if owner != user_id:  # refused before the photo's row is read
+            raise Forbidden("you can only delete your own photos")
         photo = self.get_photo(photo_id)
-        if photo.user_id != user_id:
+        if photo.user_id != user_id:  # the map is a copy: the row has the last word
             raise Forbidden("you can only delete your own photos")
         self.repo.delete_photo(photo_id)
+        if self.owners is not None:
+            with contextlib.suppress(Exception):  # a stale entry is harmless: ids are not reused
+                self.owners.forget(photo_id)
         self._delete_blobs(photo.image_key, photo.thumbnail_key)
+
+    def owner_of(self, photo_id: int) -> int:
+        """Return the id of the photo's owner, from the owners map when it knows, or NotFound."""
+        if self.owners is not None:
+            try:
+                owner = self.owners.owner_of(photo_id)
+            except Exception as error:  # the map is an optimisation: never fail a request on it
+                log.warning("photo owners map unavailable (%s): asking the repository", error)
+                owner = None
+            if owner is not None:
+                return owner
+        photo = self.get_photo(photo_id)
+        self._remember_owner(photo.id, photo.user_id)
+        return photo.user_id
 
     def media(self, key: str) -> StoredImage:
         """Return a stored file by key, typed by its generated extension."""
@@ -113,6 +181,11 @@ class PhotoService:
         """Return the user's feed page: their photos and their followees', newest first."""
         return self.repo.feed(user_id, before, _page_size(limit))
 
+    def feed_view(self, user_id: int, before: int | None = None,
+                  limit: int | None = None) -> PageView:
+        """Return the user's feed page and which of its photos they liked."""
+        return self._page_view(user_id, self.feed(user_id, before, limit))
+
     def profile(self, username: str) -> Profile:
         """Return a user's profile with counts, or raise NotFound."""
         user = self._user_named(username)
@@ -125,6 +198,26 @@ class PhotoService:
                     limit: int | None = None) -> FeedPage:
         """Return one page of a user's photos, newest first."""
         return self.repo.user_photos(self._user_named(username).id, before, _page_size(limit))
+
+    def user_photos_view(self, user_id: int, username: str, before: int | None = None,
+                         limit: int | None = None) -> PageView:
+        """Return a page of a user's photos and which of them the viewer liked."""
+        return self._page_view(user_id, self.user_photos(username, before, limit))
+
+    def profile_view(self, user_id: int, username: str) -> ProfileView:
+        """Return a profile and whether the viewer follows that user, or raise NotFound."""
+        user = self._user_named(username)
+        profile = self.repo.profile(user.id)
+        if profile is None:
+            raise NotFound(f"no user {username!r}")
+        return ProfileView(profile, self.repo.is_following(user_id, user.id))
+
+    def profile_page(self, user_id: int, username: str, before: int | None = None,
+                     limit: int | None = None) -> ProfilePage:
+        """Return a profile with one page of its photos, as the profile page shows it."""
+        view = self.profile_view(user_id, username)
+        page = self.repo.user_photos(view.profile.user.id, before, _page_size(limit))
+        return ProfilePage(view, self._page_view(user_id, page))
 
     def follow(self, user_id: int, username: str) -> bool:
         """Follow a user by name; return False if already following."""
@@ -156,6 +249,19 @@ class PhotoService:
     def liked_photo_ids(self, user_id: int, photos: list[Photo]) -> set[int]:
         """Return which of these photos the user has liked."""
         return self.repo.liked_photo_ids(user_id, [p.id for p in photos]) if photos else set()
+
+    def _page_view(self, user_id: int, page: FeedPage) -> PageView:
+        """Pair a page with the ids of its photos the user liked."""
+        return PageView(page, self.liked_photo_ids(user_id, page.photos))
+
+    def _remember_owner(self, photo_id: int, user_id: int) -> None:
+        """Put a photo's owner in the map, best effort: the repository can always answer."""
+        if self.owners is None:
+            return
+        try:
+            self.owners.set_owners({photo_id: user_id})
+        except Exception as error:
+            log.warning("photo owners map unavailable (%s): photo %s not recorded", error, photo_id)
 
     def _user_named(self, username: str) -> User:
         """Return the user with this name or raise NotFound."""

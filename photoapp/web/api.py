@@ -54,9 +54,8 @@ def upload() -> Json:
 @bp.get("/photos/<int:photo_id>")
 def photo(photo_id: int) -> Json:
     """Return one photo."""
-    user_id = api_user_id()
-    found = service().get_photo(photo_id)
-    return photo_json(found, photo_id in service().liked_photo_ids(user_id, [found])), 200
+    view = service().photo_view(api_user_id(), photo_id)
+    return photo_json(view.photo, view.liked), 200
 
 
 @bp.delete("/photos/<int:photo_id>")
@@ -83,24 +82,22 @@ def photo_thumbnail(photo_id: int) -> Response:
 @bp.get("/feed")
 def feed() -> Json:
     """Return a page of the caller's feed: ?before=<id>&limit=<n>."""
-    user_id = api_user_id()
-    page = service().feed(user_id, *cursor_args())
-    return page_json(page, service().liked_photo_ids(user_id, page.photos)), 200
+    view = service().feed_view(api_user_id(), *cursor_args())
+    return page_json(view.page, view.liked), 200
 
 
 @bp.get("/users/<username>")
 def profile(username: str) -> Json:
     """Return a user's profile with counts."""
-    user_id = api_user_id()
-    return profile_json(service().profile(username), service().is_following(user_id, username)), 200
+    view = service().profile_view(api_user_id(), username)
+    return profile_json(view.profile, view.following), 200
 
 
 @bp.get("/users/<username>/photos")
 def user_photos(username: str) -> Json:
     """Return a page of one user's photos."""
-    user_id = api_user_id()
-    page = service().user_photos(username, *cursor_args())
-    return page_json(page, service().liked_photo_ids(user_id, page.photos)), 200
+    view = service().user_photos_view(api_user_id(), username, *cursor_args())
+    return page_json(view.page, view.liked), 200
 
 
 @bp.post("/users/<username>/follow")

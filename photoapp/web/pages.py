@@ -43,9 +43,8 @@ def current_user() -> dict[str, Any]:
 @login_required
 def feed() -> Page:
     """Show the logged-in user's feed."""
-    page = service().feed(g.user.id, *cursor_args())
-    liked = service().liked_photo_ids(g.user.id, page.photos)
-    return render_template("feed.html", page=page, liked=liked)
+    view = service().feed_view(g.user.id, *cursor_args())
+    return render_template("feed.html", page=view.page, liked=view.liked)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -103,9 +102,9 @@ def upload() -> Page:
 @login_required
 def photo(photo_id: int) -> Page:
     """Show one photo at full size."""
-    found = service().get_photo(photo_id)
-    liked = service().liked_photo_ids(g.user.id, [found])
-    return render_template("photo.html", photo=found, liked=liked)
+    view = service().photo_view(g.user.id, photo_id)
+    liked = {photo_id} if view.liked else set()
+    return render_template("photo.html", photo=view.photo, liked=liked)
 
 
 @bp.post("/photos/<int:photo_id>/delete")
@@ -132,12 +131,9 @@ def like(photo_id: int) -> Page:
 @login_required
 def profile(username: str) -> Page:
     """Show a user's profile and photos."""
-    found = service().profile(username)
-    page = service().user_photos(username, *cursor_args())
-    following = service().is_following(g.user.id, username)
-    liked = service().liked_photo_ids(g.user.id, page.photos)
-    return render_template("profile.html", profile=found, page=page,
-                           following=following, liked=liked)
+    view = service().profile_page(g.user.id, username, *cursor_args())
+    return render_template("profile.html", profile=view.profile.profile, page=view.photos.page,
+                           following=view.profile.following, liked=view.photos.liked)
 
 
 @bp.post("/users/<username>/follow")

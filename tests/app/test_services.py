@@ -212,3 +212,104 @@ def test_unknown_profiles_are_not_found(service):
         service.profile("nobody")
     with pytest.raises(NotFound):
         service.user_photos("nobody")
+
+
+class BrokenOwners:
+    """A photo owners map whose server is down."""
+
+    def set_owners(self, owners: Any) -> None:
+        raise ConnectionError("owners map down")
+
+    def owner_of(self, photo_id: int) -> int | None:
+        raise ConnectionError("owners map down")
+
+    def forget(self, photo_id: int) -> None:
+        raise ConnectionError("owners map down")
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+@pytest.fixture
+def owners() -> Any:
+    """An empty MemoryPhotoOwners."""
+    from photoapp.backends.photo_owners_memory import MemoryPhotoOwners
+
+    return MemoryPhotoOwners()
+
+
+def test_uploads_are_recorded_in_the_owners_map(repo, blobs, owners):
+    """An upload records photo id -> user id; a delete forgets it."""
+    from photoapp.services import PhotoService
+
+    service = PhotoService(repo=repo, blobs=blobs, process_image=fake_processor, owners=owners)
+    ann = service.register("ann", "a long password")
+    photo = service.upload(ann.id, TINY, "")
+    assert owners.owner_of(photo.id) == ann.id
+    service.delete_photo(ann.id, photo.id)
+    assert owners.owner_of(photo.id) is None
+
+
+def test_the_owners_map_refuses_without_the_database(repo, blobs, owners):
+    """Deleting someone else's photo is refused from the map, before the photo is read."""
+    from photoapp.errors import Forbidden
+    from photoapp.services import PhotoService
+
+    service = PhotoService(repo=repo, blobs=blobs, process_image=fake_processor, owners=owners)
+    ann, bob = service.register("ann", "a long password"), service.register("bob", "a long pass")
+    photo = service.upload(ann.id, TINY, "")
+    reads = []
+    real_get_photo = repo.get_photo
+    repo.get_photo = lambda photo_id: reads.append(photo_id) or real_get_photo(photo_id)
+    with pytest.raises(Forbidden):
+        service.delete_photo(bob.id, photo.id)
+    assert reads == [], "the photo's row was read although the map knew its owner"
+
+
+def test_an_empty_owners_map_falls_back_to_the_repository(repo, blobs, owners):
+    """A photo the map does not know (Redis restarted empty) is looked up, and remembered."""
+    from photoapp.errors import Forbidden
+    from photoapp.services import PhotoService
+
+    plain = PhotoService(repo=repo, blobs=blobs, process_image=fake_processor)
+    ann, bob = plain.register("ann", "a long password"), plain.register("bob", "a long pass")
+    photo = plain.upload(ann.id, TINY, "")  # recorded nowhere
+    service = PhotoService(repo=repo, blobs=blobs, process_image=fake_processor, owners=owners)
+    with pytest.raises(Forbidden):
+        service.delete_photo(bob.id, photo.id)
+    assert owners.owner_of(photo.id) == ann.id
+    service.delete_photo(ann.id, photo.id)
+    assert repo.get_photo(photo.id) is None
+
+
+def test_a_broken_owners_map_never_fails_a_request(repo, blobs):
+    """When the map's server is down, uploads and deletes work from the repository."""
+    from photoapp.errors import Forbidden, NotFound
+    from photoapp.services import PhotoService
+
+    service = PhotoService(repo=repo, blobs=blobs, process_image=fake_processor,
+                           owners=BrokenOwners())
+    ann, bob = service.register("ann", "a long password"), service.register("bob", "a long pass")
+    photo = service.upload(ann.id, TINY, "")
+    with pytest.raises(Forbidden):
+        service.delete_photo(bob.id, photo.id)
+    service.delete_photo(ann.id, photo.id)
+    with pytest.raises(NotFound):
+        service.delete_photo(ann.id, photo.id)
+
+
+def test_view_use_cases_return_what_a_page_shows(service):
+    """photo_view, feed_view and profile_page carry the photo, the page and the liked ids."""
+    ann, bob = service.register("ann", "a long password"), service.register("bob", "a long pass")
+    photo = service.upload(ann.id, TINY, "")
+    service.follow(bob.id, "ann")
+    service.like(bob.id, photo.id)
+    assert service.photo_view(bob.id, photo.id).liked is True
+    assert service.photo_view(ann.id, photo.id).liked is False
+    feed = service.feed_view(bob.id)
+    assert [p.id for p in feed.page.photos] == [photo.id] and feed.liked == {photo.id}
+    page = service.profile_page(bob.id, "ann")
+    assert page.profile.following is True and page.profile.profile.follower_count == 1
+    assert [p.id for p in page.photos.page.photos] == [photo.id]
+    assert page.photos.liked == {photo.id}
+    assert service.profile_view(ann.id, "bob").following is False

@@ -50,6 +50,41 @@ def local_blob_store(request: pytest.FixtureRequest) -> Any:
     return LocalBlobStore(request.getfixturevalue("tmp_path") / "media")
 
 
+def memory_cache(request: pytest.FixtureRequest) -> Any:
+    """The executable definition of the Cache port."""
+    from photoapp.backends.cache_memory import MemoryCache
+
+    return MemoryCache()
+
+
+def redis_cache(request: pytest.FixtureRequest) -> Any:
+    """Lab 05: the session's Redis, flushed."""
+    from photoapp.backends.cache_redis import RedisCache
+
+    return RedisCache(request.getfixturevalue("redis_url"))
+
+
+def memcached_cache(request: pytest.FixtureRequest) -> Any:
+    """Lab 05's comparison: the session's Memcached, flushed."""
+    from photoapp.backends.cache_memcached import MemcachedCache
+
+    return MemcachedCache(request.getfixturevalue("memcached_url"))
+
+
+def memory_photo_owners(request: pytest.FixtureRequest) -> Any:
+    """The executable definition of the PhotoOwners port."""
+    from photoapp.backends.photo_owners_memory import MemoryPhotoOwners
+
+    return MemoryPhotoOwners()
+
+
+def redis_photo_owners(request: pytest.FixtureRequest) -> Any:
+    """Lab 05: hash buckets in the session's Redis, flushed."""
+    from photoapp.backends.photo_owners_redis import RedisPhotoOwners
+
+    return RedisPhotoOwners(request.getfixturevalue("redis_url"))
+
+
 REPOSITORIES: dict[str, Factory] = {
     "memory": memory_repository,
     "sqlite": sqlite_repository,
@@ -59,6 +94,17 @@ REPOSITORIES: dict[str, Factory] = {
 BLOB_STORES: dict[str, Factory] = {
     "memory": memory_blob_store,
     "local": local_blob_store,
+}
+
+CACHES: dict[str, Factory] = {
+    "memory": memory_cache,
+    "redis": redis_cache,
+    "memcached": memcached_cache,
+}
+
+PHOTO_OWNERS: dict[str, Factory] = {
+    "memory": memory_photo_owners,
+    "redis": redis_photo_owners,
 }
 
 
@@ -74,3 +120,19 @@ def repository(request: pytest.FixtureRequest) -> Iterator[Any]:
 def blob_store(request: pytest.FixtureRequest) -> Any:
     """A fresh, empty BlobStore of each adapter in turn."""
     return BLOB_STORES[request.param](request)
+
+
+@pytest.fixture(params=list(CACHES))
+def cache(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh, empty Cache of each adapter in turn."""
+    adapter = CACHES[request.param](request)
+    yield adapter
+    adapter.close()
+
+
+@pytest.fixture(params=list(PHOTO_OWNERS))
+def photo_owners(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh, empty PhotoOwners map of each adapter in turn."""
+    adapter = PHOTO_OWNERS[request.param](request)
+    yield adapter
+    adapter.close()

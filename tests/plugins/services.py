@@ -4,13 +4,16 @@
     postgres_url     a fresh, empty database for one test (dropped afterwards)
     redis_server     session: RedisHandle (.url)
     redis_url        Redis, flushed before and after the test
+    memcached_server session: MemcachedHandle (.url, memcache://host:port)
+    memcached_url    Memcached, flushed before and after the test
     s3_server        session: S3Bucket (endpoint, keys, bucket, kind, verifies_signatures)
     s3_bucket        the bucket, emptied before and after the test; .env() gives PHOTOAPP_S3_*
     signing_s3_bucket  the same on MinIO only (moto checks no signatures): skips, saying why
     stack_factory    stack_factory(spec, tree=None, extra_env=None) starts a Stack on the tree
                      under test (impl_tree); every stack is stopped after the test
 
-Set PHOTOAPP_TEST_DATABASE_URL, PHOTOAPP_TEST_REDIS_URL or PHOTOAPP_TEST_S3_URL (with
+Set PHOTOAPP_TEST_DATABASE_URL, PHOTOAPP_TEST_REDIS_URL, PHOTOAPP_TEST_MEMCACHED_URL or
+PHOTOAPP_TEST_S3_URL (with
 PHOTOAPP_TEST_S3_ACCESS_KEY / _SECRET_KEY) to use servers you run yourself, e.g. with compose/.
 A missing server binary is an error naming its install command, never a skip.
 """
@@ -32,6 +35,7 @@ from workshop.services.s3 import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, s3_clie
 
 DATABASE_ENV = "PHOTOAPP_TEST_DATABASE_URL"
 REDIS_ENV = "PHOTOAPP_TEST_REDIS_URL"
+MEMCACHED_ENV = "PHOTOAPP_TEST_MEMCACHED_URL"
 S3_ENV = "PHOTOAPP_TEST_S3_URL"
 
 
@@ -72,6 +76,25 @@ class RedisHandle:
 
     url: str
     external: bool = False
+
+
+@dataclass
+class MemcachedHandle:
+    """A Memcached server for tests."""
+
+    url: str
+    external: bool = False
+
+    def flush(self) -> None:
+        """Drop every entry (flush_all)."""
+        from pymemcache.client.base import Client
+
+        parts = urlsplit(self.url)
+        client = Client((parts.hostname or "127.0.0.1", parts.port or 11211), timeout=5)
+        try:
+            client.flush_all(noreply=False)
+        finally:
+            client.close()
 
 
 @dataclass
@@ -180,6 +203,28 @@ def redis_url(redis_server: RedisHandle) -> Iterator[str]:
         client.flushdb()
         yield redis_server.url
         client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def memcached_server(
+    _own_servers: _Servers, tmp_path_factory: pytest.TempPathFactory
+) -> MemcachedHandle:
+    """A Memcached server for the session (or the one PHOTOAPP_TEST_MEMCACHED_URL names)."""
+    if os.environ.get(MEMCACHED_ENV):
+        return MemcachedHandle(os.environ[MEMCACHED_ENV], external=True)
+    stack = _own_servers.start(
+        StackSpec(memcached=True, app_servers=0), tmp_path_factory.mktemp("memcached")
+    )
+    assert stack.memcached is not None
+    return MemcachedHandle(stack.memcached.url)
+
+
+@pytest.fixture
+def memcached_url(memcached_server: MemcachedHandle) -> Iterator[str]:
+    """The URL of an empty Memcached, flushed after the test."""
+    memcached_server.flush()
+    yield memcached_server.url
+    memcached_server.flush()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from workshop.services.errors import ServiceError
 
 INSTALL = {
     "redis-server": "sudo apt-get install redis-server (macOS: brew install redis)",
+    "memcached": "sudo apt-get install memcached (macOS: brew install memcached)",
     "nginx": "sudo apt-get install nginx-light (macOS: brew install nginx)",
     "postgres": "sudo apt-get install postgresql (macOS: brew install postgresql@16)",
 }

@@ -274,6 +274,7 @@ def detached_status(state_file: Path | str | None = None) -> dict[str, Any]:
         "running": False,
         "postgres": [],
         "redis": None,
+        "memcached": None,
         "s3": None,
         "nginx": None,
         "app": [],

@@ -17,6 +17,7 @@ class StackSpec:
 
     postgres: int = 0
     redis: bool = False
+    memcached: bool = False
     s3: bool = False
     nginx: bool = False
     app_servers: int = 1
@@ -35,7 +36,7 @@ class StackSpec:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ServiceError(f"stack: {name} must be a whole number >= 0, got {value!r}")
-        for name in ("redis", "s3", "nginx", "durable"):
+        for name in ("redis", "memcached", "s3", "nginx", "durable"):
             if not isinstance(getattr(self, name), bool):
                 raise ServiceError(f"stack: {name} must be true or false")
         cpu = self.machine_cpu

@@ -14,6 +14,7 @@ from typing import Any
 from workshop.services.app import AppServer
 from workshop.services.errors import ServiceError
 from workshop.services.machine import BUDGETED_ROLES, Machines
+from workshop.services.memcached import MemcachedServer
 from workshop.services.nginx import NginxServer
 from workshop.services.postgres import PostgresServer
 from workshop.services.process import ManagedProcess, Reporter, start_all, stop_all
@@ -36,8 +37,8 @@ def _stop_live_stacks() -> None:
 class Stack:
     """Start the servers of a StackSpec running `tree`; a context manager that always cleans up.
 
-    Handles: `postgres` (a list, lab 09 runs two), `redis`, `s3`, `nginx` (None when not in
-    the spec), `app_servers` and `workers` (lists).
+    Handles: `postgres` (a list, lab 09 runs two), `redis`, `memcached`, `s3`, `nginx` (None
+    when not in the spec), `app_servers` and `workers` (lists).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class Stack:
         self.keep_scratch = keep_scratch
         self.postgres: list[PostgresServer] = []
         self.redis: RedisServer | None = None
+        self.memcached: MemcachedServer | None = None
         self.s3: S3Server | None = None
         self.nginx: NginxServer | None = None
         self.app_servers: list[AppServer] = []
@@ -125,7 +127,10 @@ class Stack:
                 )
             )
         if spec.redis:
-            self.redis = RedisServer("redis", path, detached=self.detached)
+            # With the tree's deploy/redis.conf when it has one (lab 05 on).
+            self.redis = RedisServer("redis", path, tree=self.tree, detached=self.detached)
+        if spec.memcached:
+            self.memcached = MemcachedServer("memcached", path, detached=self.detached)
         if spec.s3:
             self.s3 = S3Server("s3", path, detached=self.detached)
             self.reporter.say(
@@ -136,7 +141,7 @@ class Stack:
                     else " (it does not verify signatures or presigned-URL expiry)"
                 )
             )
-        self._start_group([*self.postgres, *filter(None, [self.redis, self.s3])])
+        self._start_group([*self.postgres, *filter(None, [self.redis, self.memcached, self.s3])])
         # 2. App servers and workers, which connect to the data servers.
         self.env = self._settings()
         (path / "media").mkdir(exist_ok=True)
@@ -221,6 +226,8 @@ class Stack:
             env["PHOTOAPP_DATABASE_URLS"] = ",".join(p.dsn() for p in self.postgres)
         if self.redis:
             env["PHOTOAPP_REDIS_URL"] = self.redis.url
+        if self.memcached:
+            env["PHOTOAPP_MEMCACHED_URL"] = self.memcached.url
         if self.s3:
             env.update(
                 PHOTOAPP_S3_URL=self.s3.url,
@@ -246,7 +253,7 @@ class Stack:
         # Front first (nginx, app servers, workers) so clients never see their data servers
         # vanish; each tier stops in parallel.
         front = [*filter(None, [self.nginx]), *self.app_servers, *self.workers]
-        back = [*self.postgres, *filter(None, [self.redis, self.s3])]
+        back = [*self.postgres, *filter(None, [self.redis, self.memcached, self.s3])]
         errors = []
         for tier in (front, back):
             try:
@@ -266,7 +273,9 @@ class Stack:
     @property
     def servers(self) -> list[ManagedProcess]:
         """Every server handle, in start order."""
-        data: list[ManagedProcess] = [*self.postgres, *filter(None, [self.redis, self.s3])]
+        data: list[ManagedProcess] = [
+            *self.postgres, *filter(None, [self.redis, self.memcached, self.s3])
+        ]
         return [*data, *self.app_servers, *self.workers, *filter(None, [self.nginx])]
 
     @property
@@ -287,10 +296,12 @@ class Stack:
         return {name: seconds for name, seconds in used.items() if seconds is not None}
 
     def urls(self) -> dict[str, Any]:
-        """Map postgres to DSNs, redis/s3/nginx to a URL or None, app to URLs, worker to a count."""
+        """Map postgres to DSNs, redis/memcached/s3/nginx to a URL or None, app to URLs, worker to
+        a count."""
         return {
             "postgres": [p.dsn() for p in self.postgres],
             "redis": self.redis.url if self.redis else None,
+            "memcached": self.memcached.url if self.memcached else None,
             "s3": self.s3.url if self.s3 else None,
             "nginx": self.nginx.url if self.nginx else None,
             "app": [a.url for a in self.app_servers],
