@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workshop import compare, faults, manifest
+from workshop import compare, faults, manifest, topology
 from workshop.manifest import Lab, ManifestError
 from workshop.report import (
     PREFIX,
@@ -158,7 +158,10 @@ def _run(number: int, impl: str, quick: bool, ui: bool) -> int:
         raise
     report = compare.merge([(variant, run) for variant, run, _ in measured])
     facts = {variant.name: run_facts for variant, _, run_facts in measured}
-    verdicts = judge(lab.slo, report, facts)
+    # Latency, failures and throughput from Locust's figures; cache hits and database calls
+    # from the servers' own counters (workshop/topology.py).
+    plain = {k: v for k, v in lab.slo.items() if k not in topology.CHECKS}
+    verdicts = judge(plain, report, facts) + topology.judge(lab.slo, folder, report)
     print()
     print(format_table(report))
     print()
@@ -197,7 +200,10 @@ def _run_variant(
                 f"{stack.base_url} ({impl}); {stack.machines.describe()}",
                 file=sys.stderr,
             )
-            with faults.injected(variant.fault, stack, plan.run_time_s, folder):
+            with (
+                faults.injected(variant.fault, stack, plan.run_time_s, folder),
+                topology.watched(stack, folder),
+            ):
                 facts = _run_headless(
                     plan, stack.base_url, folder, root, accounts=accounts,
                     meter=lambda: Meter(stack, variant.name), machines=stack.machines,
@@ -242,11 +248,12 @@ def _keep_logs(stack: Stack, folder: Path) -> None:
 
 def _check_slo_keys(lab: Lab) -> None:
     """Refuse [lab.slo] keys that name no check."""
-    unknown = sorted(set(lab.slo) - set(CHECKS))
+    known = [*CHECKS, *topology.CHECKS]
+    unknown = sorted(set(lab.slo) - set(known))
     if unknown:
         raise SloError(
             f"lab {lab.number}: [lab.slo] has unknown key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(CHECKS)}"
+            f"known: {', '.join(known)}"
         )
 
 
