@@ -146,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also demand that later labs pass when lab N is a starter (see workshop/selfcheck.py)",
     )
     p.add_argument("--jobs", type=int, default=1, help="test runs at once (default: 1)")
+    p.add_argument(
+        "--mutants",
+        action="store_true",
+        help="grade the wrong versions of tests/mutants like submissions; report the share caught",
+    )
+    p.add_argument("--mutant", action="append", default=[], help="only this mutant (repeatable)")
     p.set_defaults(handler=_selfcheck)
     return parser
 
@@ -321,6 +327,10 @@ def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:
     from workshop.selfcheck import selfcheck
 
     numbers = manifest_module.parse_lab_range(args.labs) if args.labs else None
+    if args.mutants:
+        from workshop.selfcheck import selfcheck_mutants
+
+        return selfcheck_mutants(manifest, numbers, jobs=max(args.jobs, 2), only=args.mutant)
     return selfcheck(manifest, numbers, strict=args.strict, jobs=args.jobs)
 
 

@@ -29,6 +29,15 @@ def state_dir(root: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One rule of a lab's guide, its share of the lab's points, the tests that check it."""
+
+    name: str
+    share: float
+    tests: tuple[str, ...]  # patterns: "test_file.py", "test_file.py::test_name", globs (*)
+
+
+@dataclass(frozen=True)
 class Lab:
     """One lab of the manifest."""
 
@@ -44,6 +53,8 @@ class Lab:
     load: dict[str, Any] = field(default_factory=dict)
     slo: dict[str, Any] = field(default_factory=dict)
     points: dict[str, float] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()  # [[lab.rule]]: when set, they weigh the tests (grade)
+    lab_points: float = 0.0  # what the lab is worth when it has rules (default 100)
 
     @property
     def tag(self) -> str:
@@ -144,6 +155,11 @@ def _lab(entry: dict[str, Any], index: int) -> Lab:
             load=dict(entry.get("load", {})),
             slo=dict(entry.get("slo", {})),
             points={str(k): float(v) for k, v in entry.get("points", {}).items()},
+            rules=tuple(
+                Rule(str(r["rule"]), float(r["share"]), tuple(str(t) for t in r["tests"]))
+                for r in entry.get("rule", [])
+            ),
+            lab_points=float(entry.get("lab_points", 100 if entry.get("rule") else 0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(

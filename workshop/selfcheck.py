@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import filecmp
 import re
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -88,6 +89,28 @@ def selfcheck(
                     row.problems.append(f"lab {other.tag} broke too: {_describe(result)}")
         rows.append(row)
     return _print_table(rows)
+
+
+def selfcheck_mutants(
+    manifest: Manifest,
+    numbers: list[int] | None = None,
+    jobs: int = 2,
+    only: list[str] | None = None,
+) -> int:
+    """Grade the wrong versions of each lab (tests/mutants) like submissions; print the shares."""
+    from workshop.grade.isolation import IsolationError
+    from workshop.grade.mutants import MutantError, grade_mutants, print_reports
+    from workshop.grade.runner import GradingError
+
+    labs = [manifest.ready_lab(n) for n in numbers] if numbers else manifest.ready_labs()
+    if not labs:
+        raise ManifestError("no lab is ready yet: nothing to check")
+    try:
+        reports = grade_mutants(manifest, labs, jobs=jobs, only=only or ())
+    except (MutantError, GradingError, IsolationError) as exc:
+        print(f"workshop selfcheck --mutants: {exc}", file=sys.stderr)
+        return 2
+    return print_reports(reports)
 
 
 def _run_all(

@@ -36,13 +36,14 @@ TABLES: dict[str, list[str]] = {
 }
 
 # Rows copied with their own ids leave the id sequences behind: the next insert would reuse
-# id 1 and fail. Move each sequence to the largest id (HAVING: leave an empty table alone).
-RESET_SEQUENCES = [
-    "SELECT setval(pg_get_serial_sequence('users', 'id'), max(id)) FROM users"
-    " HAVING max(id) IS NOT NULL",
-    "SELECT setval(pg_get_serial_sequence('photos', 'id'), max(id)) FROM photos"
-    " HAVING max(id) IS NOT NULL",
-]
+# id 1 and fail. Move each sequence past the largest id SQLite ever gave: the largest row, or
+# a larger one deleted since, which SQLite's AUTOINCREMENT remembers in sqlite_sequence and
+# never gives again (GREATEST skips NULLs; HAVING leaves a table that never had a row alone).
+RESET_SEQUENCES = {
+    table: f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST(max(id), %s))"
+    f" FROM {table} HAVING GREATEST(max(id), %s) IS NOT NULL"
+    for table in ("users", "photos")
+}
 
 PROGRESS_EVERY = 10_000  # rows between two progress lines of one table
 
@@ -78,11 +79,20 @@ def migrate(sqlite_path: Path, postgres_url: str,
             apply_schema(target)
             counts = [_copy_table(source, target, table, columns, say)
                       for table, columns in TABLES.items()]
-            for statement in RESET_SEQUENCES:
-                target.execute(statement)
+            given = _last_ids_given(source)
+            for table, statement in RESET_SEQUENCES.items():
+                target.execute(statement, (given.get(table), given.get(table)))
     finally:
         source.close()
     return counts
+
+
+def _last_ids_given(source: sqlite3.Connection) -> dict[str, int]:
+    """Return the last id SQLite's AUTOINCREMENT gave in each table (deleted rows' too)."""
+    try:
+        return dict(source.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    except sqlite3.OperationalError:  # no AUTOINCREMENT table: the rows say it all
+        return {}
 
 
 def _copy_table(source: sqlite3.Connection, target: psycopg.Connection, table: str,

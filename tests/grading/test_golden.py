@@ -103,17 +103,23 @@ def test_an_empty_folder_scores_like_the_starter(
 def test_grades_csv_matches_the_expected_scores(
     graded: tuple[Path, dict[str, StudentRecord]], expected: dict[str, Any]
 ) -> None:
-    """grades.csv: student, lab01, total; scores are the points of the tests passed."""
+    """grades.csv: student, lab01, total; scores are the points (by rule) of the tests passed."""
     out, records = graded
     with (out / "grades.csv").open(newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["student", "lab01", "total"]
-    full = records["reference"].labs[1].max_score
-    assert full == len(records["reference"].labs[1].tests)  # lab 01 weighs every test 1
+    reference = records["reference"].labs[1]
+    assert reference.max_score == pytest.approx(100)  # lab 01's rules share 100 points
+    worth = {_name(t.nodeid): t.max_score for t in reference.tests}
     scores = {row[0]: (float(row[1]), float(row[2])) for row in rows[1:]}
     for student, want in expected.items():
-        points = 0 if want["fails"] == "all" else full - len(want["fails"])
-        assert scores[student] == (points, points), student
+        lost = (
+            sum(worth.values())
+            if want["fails"] == "all"
+            else sum(worth[name] for name in want["fails"])
+        )
+        points = round(reference.max_score - lost, 2)
+        assert scores[student] == (pytest.approx(points), pytest.approx(points)), student
 
 
 def test_the_reference_earns_every_point_next_to_a_looping_neighbour(

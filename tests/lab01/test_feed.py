@@ -141,3 +141,15 @@ def test_user_photos_are_one_users_photos_paged(repo):
     assert pages == [anns[0:2], anns[2:4], anns[4:5]], (
         f"expected ann's photos in pages {[anns[0:2], anns[2:4], anns[4:5]]}, got {pages} — {FEED}"
     )
+
+
+def test_before_zero_is_a_cursor_too(repo):
+    """before=0 is a valid cursor: nothing has an id below 0, so the page is empty."""
+    ann = add_user(repo, "ann")
+    for _ in range(3):
+        add_photo(repo, ann)
+    feed, own = repo.feed(ann.id, 0, 20), repo.user_photos(ann.id, 0, 20)
+    assert ids(feed) == [] and ids(own) == [], (
+        f"expected no photos below id 0, got feed {ids(feed)} and user photos {ids(own)}: "
+        f"test `before is None`, not `not before` (0 is a cursor, not a missing one) — {FEED}"
+    )

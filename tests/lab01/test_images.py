@@ -59,8 +59,9 @@ def upload_and_fetch(api: Api, data: bytes, **upload: str) -> tuple[dict, bytes,
     ],
     ids=["jpeg", "png", "webp"],
 )
-def test_allowed_formats_are_stored_with_the_right_type(image_api, image_format, data,
-                                                        content_type):
+def test_allowed_formats_are_stored_with_the_right_type(
+    image_api, image_format, data, content_type
+):
     """JPEG, PNG and WebP uploads are accepted and served back in their format and type."""
     photo, image, thumb, image_type, thumb_type = upload_and_fetch(image_api, data)
     assert photo["content_type"] == content_type, (
@@ -168,6 +169,17 @@ def test_images_over_max_pixels_are_refused_with_413(image_api):
     )
 
 
+def test_images_between_max_pixels_and_twice_that_are_refused_with_413(image_api):
+    """49 megapixels (over MAX_PIXELS, under twice it, where Pillow only warns) gets 413."""
+    me = image_api.account("uploader")
+    response = image_api.upload(me, png_bomb(7_000, 7_000), filename="big.png")
+    assert response.status_code == 413, (
+        f"expected 413 for a 7000x7000 PNG (49 megapixels > MAX_PIXELS = 40 million), got "
+        f"{response.status_code}: between MAX_IMAGE_PIXELS and twice it Pillow only warns; "
+        f"turn DecompressionBombWarning into an error too — {IMAGES}"
+    )
+
+
 BOMB_SCRIPT = """
 import io, json, resource, sys
 from photoapp import create_app
@@ -204,7 +216,12 @@ def test_a_decompression_bomb_does_not_eat_memory(image_api, impl_tree: Path, tm
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(impl_tree), str(repo_root)])}
     done = subprocess.run(
         [sys.executable, "-P", "-c", BOMB_SCRIPT],  # -P: not the current folder's photoapp
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=90, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=90,
+        check=False,
     )
     assert done.returncode == 0, (
         f"expected the app to answer a bomb upload, but its process crashed: "
@@ -276,8 +293,9 @@ def test_thumbnails_fit_in_320_pixels(image_api, size):
 def test_the_declared_name_and_type_do_not_matter(image_api):
     """A PNG uploaded as evil.jpg with type image/jpeg is stored and served as a PNG."""
     me = image_api.account("uploader")
-    response = image_api.upload(me, make_png(), filename="../../evil.jpg",
-                                content_type="image/jpeg")
+    response = image_api.upload(
+        me, make_png(), filename="../../evil.jpg", content_type="image/jpeg"
+    )
     assert response.status_code == 201, f"expected 201, got {response.status_code} — {IMAGES}"
     photo = response.get_json()
     served = image_api.get(me, f"/api/photos/{photo['id']}/image")

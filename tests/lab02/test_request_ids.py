@@ -51,3 +51,30 @@ def test_unsafe_incoming_request_id_is_replaced(gunicorn: Callable[..., Stack]) 
             f"expected a fresh X-Request-ID instead of the unsafe {bad[:40]!r}, got "
             f"{(got or '')[:40]!r}: ids end up in log lines — {REQUEST_IDS}"
         )
+
+
+def test_the_app_sees_the_id_the_response_carries() -> None:
+    """Behind the middleware, the app reads the very id of the response in its environ."""
+    from photoapp.request_ids import RequestIdMiddleware
+
+    seen: dict[str, object] = {}
+
+    def app(environ, start_response):  # type: ignore[no-untyped-def]
+        seen["app"] = environ.get("HTTP_X_REQUEST_ID")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    def start_response(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+        seen["response"] = dict(headers).get("X-Request-ID")
+        return lambda data: None
+
+    for incoming in (None, "not a sane id\nforged", "sane-id-42"):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz"}
+        if incoming is not None:
+            environ["HTTP_X_REQUEST_ID"] = incoming
+        list(RequestIdMiddleware(app)(environ, start_response))
+        assert seen["response"] and seen["app"] == seen["response"], (
+            f"expected the app to see the id of the response ({seen['response']!r}) in "
+            f"environ['HTTP_X_REQUEST_ID'] for incoming {incoming!r}, it saw {seen['app']!r}: "
+            f"store the id back in the environ before calling the app — {REQUEST_IDS}"
+        )

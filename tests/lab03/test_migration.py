@@ -33,12 +33,18 @@ ORDERED = {
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory, impl_tree: Path
+) -> tuple[Path, dict[str, Any]]:
     """A lab 01 SQLite database made by the reference SqliteRepository, and what it holds."""
-    from workshop.trees import resolve_impl
+    from workshop.manifest import repo_root
+    from workshop.trees import SOLUTIONS, resolve_impl
 
+    # A grading run has no solutions/ to read: its tree holds lab 01's reference already.
+    has_solutions = (repo_root() / SOLUTIONS).is_dir()
+    reference = resolve_impl("reference") if has_solutions else impl_tree
     path = tmp_path_factory.mktemp("lab01") / "photoapp.db"
-    env = {**os.environ, "PYTHONPATH": str(resolve_impl("reference"))}
+    env = {**os.environ, "PYTHONPATH": str(reference)}
     done = subprocess.run([sys.executable, str(SEED_SCRIPT), str(path)], env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, f"seeding the SQLite database failed:\n{done.stderr[-2000:]}"
@@ -177,4 +183,76 @@ def test_migration_reports_progress_and_counts(seeded, migrate, capsys):
     assert not silent, (
         f"expected a line per table with its row count, e.g. 'users: {sizes['users']} rows', "
         f"missing {silent}; the output was:\n{out[-1000:]} — {MIGRATION}"
+    )
+
+
+# A lab 01 database whose two newest photos were deleted: SQLite's AUTOINCREMENT never
+# gives their ids again, and neither may PostgreSQL after the move.
+SEED_TOP_DELETED = """
+import json, sys
+from photoapp.backends.repository_sqlite import SqliteRepository
+from photoapp.models import NewPhoto
+
+repo = SqliteRepository(sys.argv[1])
+user = repo.create_user("ann", "hash-of-ann")
+photos = [repo.add_photo(NewPhoto(user_id=user.id, caption=f"photo {n}",
+                                  image_key=f"photos/{n}.jpg", thumbnail_key=f"thumbs/{n}.jpg",
+                                  content_type="image/jpeg", width=10, height=10))
+          for n in range(5)]
+for photo in photos[3:]:
+    repo.delete_photo(photo.id)
+print(json.dumps({"deleted": [p.id for p in photos[3:]]}))
+"""
+
+
+def seed_reference(tmp_path: Path, impl_tree: Path, script: str) -> tuple[Path, dict[str, Any]]:
+    """Run a seeding script with lab 01's reference repository; return the file and its JSON."""
+    from workshop.manifest import repo_root
+    from workshop.trees import SOLUTIONS, resolve_impl
+
+    has_solutions = (repo_root() / SOLUTIONS).is_dir()
+    reference = resolve_impl("reference") if has_solutions else impl_tree
+    path = tmp_path / "photoapp.db"
+    env = {**os.environ, "PYTHONPATH": str(reference)}
+    done = subprocess.run([sys.executable, "-c", script, str(path)], env=env, cwd=reference,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, f"seeding the SQLite database failed:\n{done.stderr[-2000:]}"
+    return path, json.loads(done.stdout)
+
+
+def test_ids_deleted_at_the_top_are_never_given_again(migrate, repo, impl_tree, tmp_path):
+    """Photos deleted in SQLite before the move keep their ids retired: new photos go above."""
+    from tests.helpers.repository import add_photo
+
+    path, data = seed_reference(tmp_path, impl_tree, SEED_TOP_DELETED)
+    migrate(path)
+    photo = add_photo(repo, repo.create_user("newcomer", "hash"))
+    assert photo.id > max(data["deleted"]), (
+        f"expected a new photo's id above {max(data['deleted'])} (the last id SQLite gave, to a "
+        f"photo deleted since), got {photo.id}: setval(max(id)) forgets deleted ids; SQLite "
+        f"keeps the last one given in sqlite_sequence — {MIGRATION}"
+    )
+
+
+def test_a_migration_into_a_database_with_clashing_rows_fails_and_copies_nothing(
+    seeded, migrate, repo, db
+):
+    """Rows already in PostgreSQL under the same ids, but different, stop the migration."""
+    path, data = seeded
+    intruder = repo.create_user("intruder", "hash-of-intruder")  # takes id 1, as user00 has
+    assert intruder.id in {user["id"] for user in data["users"]}
+    try:
+        migrate(path)
+    except Exception:  # noqa: BLE001 - any error that stops the migration will do
+        stopped = True
+    else:
+        stopped = False
+    users = count(db, "SELECT count(*) FROM users")
+    photos = count(db, "SELECT count(*) FROM photos")
+    assert stopped and (users, photos) == (1, 0), (
+        f"expected the migration to fail and copy nothing when PostgreSQL already holds a "
+        f"different user under id {intruder.id}, but it {'failed' if stopped else 'succeeded'} "
+        f"and left {users} users and {photos} photos: ON CONFLICT DO NOTHING drops the clashing "
+        f"rows silently; check that every SQLite row arrived as it was, else raise (one "
+        f"transaction: nothing copied) — {MIGRATION}"
     )

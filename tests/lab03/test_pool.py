@@ -96,9 +96,9 @@ def test_a_dry_pool_answers_503_not_a_hang(make_pg_app, db, postgres_url):
     ann = Api(app.test_client()).account("ann")
     first: list[int] = []
     with users_locked(postgres_url):
-        threads = in_threads([
-            lambda: first.append(Api(app.test_client()).get(ann, "/api/users/ann").status_code)
-        ])
+        threads = in_threads(
+            [lambda: first.append(Api(app.test_client()).get(ann, "/api/users/ann").status_code)]
+        )
         assert wait_for(lambda: waiting_on_lock(db) >= 1, 10), (
             f"expected a request to wait for the locked users table — {POOL}"
         )
@@ -118,4 +118,36 @@ def test_a_dry_pool_answers_503_not_a_hang(make_pg_app, db, postgres_url):
     )
     assert first == [200], (
         f"expected the request that held the connection to finish with 200, got {first} — {POOL}"
+    )
+
+
+def test_a_connection_broken_mid_request_answers_503(make_pg_app, db, postgres_url):
+    """A connection that dies during a query (psycopg.OperationalError) gives 503, not 500."""
+    app = make_pg_app(db_pool_max=2, db_pool_min=1, db_pool_timeout=5.0)
+    ann = Api(app.test_client()).account("ann")
+    answers: list[int] = []
+    with users_locked(postgres_url) as locker:
+        threads = in_threads(
+            [lambda: answers.append(Api(app.test_client()).get(ann, "/api/users/ann").status_code)]
+        )
+        assert wait_for(lambda: waiting_on_lock(db) >= 1, 10), (
+            f"expected a request to wait for the locked users table — {POOL}"
+        )
+        # The server ends the connection the request is using, as a crash or restart would.
+        db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> %s",
+            (locker,),
+        )
+        for thread in threads:
+            thread.join(30)
+    assert answers == [503], (
+        f"expected 503 for a request whose connection broke mid-query, got {answers}: catch "
+        f"psycopg.OperationalError around your queries and raise photoapp.errors.Unavailable "
+        f"— {POOL}"
+    )
+    after = Api(app.test_client()).get(ann, "/api/users/ann").status_code
+    assert after == 200, (
+        f"expected the next request to succeed on a fresh connection, got {after}: create the "
+        f"pool with check=ConnectionPool.check_connection — {POOL}"
     )

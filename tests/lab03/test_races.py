@@ -7,9 +7,14 @@ repositories stand for two app processes with their own pools.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
+
+import psycopg
+from psycopg import sql
 
 from tests.helpers.repository import add_photo, add_user
 from tests.lab03.conftest import count
@@ -148,3 +153,85 @@ def test_counts_match_rows_after_a_mixed_race(open_repository, db):
             f"expected {user.username}'s (photos, followers, following) to equal the rows "
             f"{expected}, got {shown} — {CONCURRENCY}"
         )
+
+
+@contextmanager
+def writes_held(url: str, table: str) -> Iterator[None]:
+    """Let reads of `table` through and hold every write to it until the block ends.
+
+    SHARE mode conflicts with the lock any INSERT takes, not with a SELECT's: code that checks
+    first and inserts second gets all its checks answered ("not there yet") before any insert.
+    """
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.Identifier(table)))
+        yield
+        conn.rollback()
+
+
+def writers_waiting(db: psycopg.Connection, table: str) -> int:
+    """Count the connections waiting for a lock on `table`."""
+    return count(
+        db, "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", table
+    )
+
+
+def held_race(url: str, db: psycopg.Connection, table: str, calls: list[Callable[[], Any]]):
+    """Run calls at once while writes to `table` are held, release them; return the results."""
+    results: list[Any] = [None] * len(calls)
+
+    def run(n: int) -> None:
+        try:
+            results[n] = calls[n]()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            results[n] = error
+
+    with writes_held(url, table):
+        threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(len(calls))]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while writers_waiting(db, table) < len(calls) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def open_both(open_repository: Callable[..., Any]) -> list[Any]:
+    """Two repositories (two app processes), opened: their schema step is behind them."""
+    processes = [open_repository(), open_repository()]
+    for process in processes:
+        process.ping()  # first use creates the schema, whose CREATE INDEX would queue too
+    return processes
+
+
+def test_a_like_racing_itself_counts_once_every_time(open_repository, db, postgres_url):
+    """Two processes liking for one user at the same moment: one True, one False, one row."""
+    processes = open_both(open_repository)
+    owner = add_user(processes[0], "owner")
+    photo = add_photo(processes[0], owner)
+    fan = add_user(processes[0], "fan")
+    results = held_race(
+        postgres_url, db, "likes", [lambda p=p: p.like(fan.id, photo.id) for p in processes]
+    )
+    rows = count(db, "SELECT count(*) FROM likes WHERE photo_id = %s", photo.id)
+    assert sorted(map(repr, results)) == ["False", "True"] and rows == 1, (
+        f"expected like() to return True once and False once, leaving 1 row, got {results} "
+        f"and {rows} row(s): both checked before either inserted; use INSERT ... ON CONFLICT "
+        f"DO NOTHING and the row count, never a SELECT first — {CONCURRENCY}"
+    )
+
+
+def test_a_follow_racing_itself_counts_once_every_time(open_repository, db, postgres_url):
+    """Two processes following for one user at the same moment: one True, one False, one row."""
+    processes = open_both(open_repository)
+    star, fan = add_user(processes[0], "star"), add_user(processes[0], "fan")
+    results = held_race(
+        postgres_url, db, "follows", [lambda p=p: p.follow(fan.id, star.id) for p in processes]
+    )
+    rows = count(db, "SELECT count(*) FROM follows WHERE followee_id = %s", star.id)
+    assert sorted(map(repr, results)) == ["False", "True"] and rows == 1, (
+        f"expected follow() to return True once and False once, leaving 1 row, got {results} "
+        f"and {rows} row(s): use INSERT ... ON CONFLICT DO NOTHING and the row count "
+        f"— {CONCURRENCY}"
+    )

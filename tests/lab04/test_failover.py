@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.lab04.balancer import SLOW_TEST_S, Reply, get, register, wait_for
+from tests.helpers.images import make_jpeg
+from tests.lab04.balancer import (
+    HTTP_TIMEOUT,
+    SLOW_TEST_S,
+    Reply,
+    get,
+    register,
+    upload,
+    wait_for,
+)
 from tests.lab04.guide import FAILOVER, UPSTREAM
 from workshop.services import Stack
 
@@ -158,3 +170,47 @@ def test_failover_is_set_explicitly_not_left_to_the_defaults(
             f"{found.group(0).strip() if found else 'none'}: without it a hung server or a big "
             f"fleet holds a request for a minute — {FAILOVER}"
         )
+
+
+@pytest.mark.timeout(SLOW_TEST_S)
+def test_a_post_in_flight_at_a_crash_is_not_sent_again(balanced: Callable[..., Stack]) -> None:
+    """A POST that reached a server that then died gets an error, not a second run elsewhere.
+
+    The server had the request: it may have stored the photo before it died. Sending it to the
+    other server too (proxy_next_upstream non_idempotent) would upload it twice.
+    """
+    stack = balanced(app_servers=2)
+    victim = stack.app_servers[0]
+    auth = register(stack.base_url)
+    assert victim.process is not None
+    os.killpg(victim.process.pid, signal.SIGSTOP)  # it accepts connections, answers nothing
+    try:
+        stuck: list[Reply] = []
+        replies: list[Reply] = []
+        for _n in range(4):  # round robin: one of the first two lands on the frozen server
+            done = threading.Event()
+            box: list[Reply] = []
+
+            def send(box: list[Reply] = box, done: threading.Event = done) -> None:
+                box.append(upload(stack.base_url, auth, make_jpeg((40, 30))))
+                done.set()
+
+            thread = threading.Thread(target=send, daemon=True)
+            thread.start()
+            if not done.wait(3.0):
+                break  # this one reached the frozen server and waits for its answer
+            replies.extend(box)
+        else:
+            pytest.fail(f"expected a POST to reach {victim.name}, all went elsewhere: {replies}")
+        victim.kill()  # the crash, with the request inside
+        thread.join(HTTP_TIMEOUT + 30)
+        stuck.extend(box)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(victim.process.pid, signal.SIGCONT)
+    assert stuck and stuck[0].status >= 500, (
+        f"expected an error (502) for the POST {victim.name} had when it crashed, got "
+        f"{stuck[0].describe() if stuck else 'no reply'}: Nginx sent it again to another server, "
+        f"which may store the photo twice; never retry POSTs (no non_idempotent in "
+        f"proxy_next_upstream) — {FAILOVER}"
+    )

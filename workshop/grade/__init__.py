@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workshop import manifest as manifest_module
 from workshop.grade.batch import Plan, grade_class
+from workshop.grade.isolation import IsolationError
 from workshop.grade.runner import GradingError, Limits
 from workshop.grade.submissions import SubmissionError
 from workshop.trees import TreeError
@@ -29,14 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of `workshop grade` to a (sub)parser."""
     parser.add_argument(
         "submissions",
-        nargs="+",
+        nargs="*",
         metavar="SUBMISSION",
         help="a student's folder (a copy of the repository, or only their files at their "
         "repository paths), a zip of one, or a git repository URL or path (URL#branch)",
     )
     parser.add_argument(
         "--out",
-        required=True,
         type=Path,
         metavar="DIR",
         help="where grades.csv, summary.md and <student>/results.json go",
@@ -87,6 +87,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"pytest output kept per run (default: {DEFAULT_MAX_LOG_MB:g})",
     )
     parser.add_argument(
+        "--gradescope-package",
+        type=Path,
+        metavar="DIR",
+        help="write a Gradescope autograder bundle for --labs into DIR (setup.sh, "
+        "run_autograder, the committed repository) instead of grading",
+    )
+    parser.add_argument(
         "--scratch",
         type=Path,
         metavar="DIR",
@@ -99,6 +106,15 @@ def main(args: argparse.Namespace) -> int:
     try:
         manifest = manifest_module.load()
         labs = _labs(manifest, args.labs)
+        if args.gradescope_package is not None:
+            from workshop.grade.gradescope import write_package
+
+            made = write_package(args.gradescope_package, manifest.root, labs, args.jobs)
+            print(f"Gradescope autograder in {made}: zip its contents and upload them")
+            return 0
+        if not args.submissions or args.out is None:
+            print("workshop grade: give SUBMISSION... and --out DIR", file=sys.stderr)
+            return 2
         plan = Plan(
             sources=args.submissions,
             labs=labs,
@@ -112,7 +128,16 @@ def main(args: argparse.Namespace) -> int:
         # SIGTERM (a closed terminal, a CI cancel) unwinds like Ctrl-C, so runs are stopped.
         signal.signal(signal.SIGTERM, _interrupt)
         grade_class(plan, manifest.root)
-    except (manifest_module.ManifestError, SubmissionError, GradingError, TreeError) as exc:
+    except FileExistsError as exc:
+        print(f"workshop grade: {exc}", file=sys.stderr)
+        return 2
+    except (
+        manifest_module.ManifestError,
+        SubmissionError,
+        GradingError,
+        TreeError,
+        IsolationError,
+    ) as exc:
         print(f"workshop grade: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import queue
 import shutil
 import sys
 import tempfile
@@ -15,11 +16,18 @@ from pathlib import Path
 from typing import TextIO
 
 from workshop import manifest as manifest_module
-from workshop.grade import reports
+from workshop.grade import isolation, reports
 from workshop.grade.pristine import export
-from workshop.grade.runner import Job, Limits, collect_catalog, run_job
+from workshop.grade.runner import (
+    GradingError,
+    Job,
+    Limits,
+    check_isolation,
+    collect_catalog,
+    run_job,
+)
 from workshop.grade.sandbox import stop_all_runs
-from workshop.grade.scoring import LabGrade, StudentRecord
+from workshop.grade.scoring import LabGrade, RuleError, StudentRecord, weights
 from workshop.grade.submissions import Submission, collect
 from workshop.manifest import Lab, Manifest
 
@@ -43,22 +51,39 @@ class Plan:
 def grade_class(plan: Plan, checkout: Path, stream: TextIO = sys.stderr) -> list[StudentRecord]:
     """Grade every submission of the plan, write the reports, return the class's records."""
     plan.out.mkdir(parents=True, exist_ok=True)
+    accounts = isolation.run_accounts(max(1, plan.jobs))  # [] unless root; fails early if missing
     scratch = Path(tempfile.mkdtemp(prefix="workshop-grade-", dir=plan.scratch))
-    # mkdtemp makes it private to us; PostgreSQL runs under its own account when we are root
-    # and must reach its data folder inside a run's TMPDIR.
-    scratch.chmod(0o755)
+    # Enterable, not listable: each run's account reaches its own run folder and nothing else
+    # (pristine/ and submissions/ are the grader's alone, and hidden from runs besides).
+    scratch.chmod(0o711)
     say = _Printer(stream)
     try:
-        pristine = export(checkout, scratch / "pristine")
+        (scratch / "pristine").mkdir(mode=0o700)
+        (scratch / "submissions").mkdir(mode=0o700)
+        (scratch / "runs").mkdir(mode=0o711)
+        pristine = export(checkout, scratch / "pristine" / "repo")
         say(f"grading with {pristine.origin}")
+        (scratch / "views").mkdir(mode=0o700)
+        slots: queue.Queue[isolation.Account | None] = queue.Queue()
+        for slot in range(max(1, plan.jobs)):
+            slots.put(accounts[slot] if accounts else None)
+        if accounts:
+            check_isolation(scratch / "runs", pristine.root, accounts[0])
+            say(f"runs execute as {', '.join(a.name for a in accounts)}, each in a cgroup")
         root, manifest = pristine.root, manifest_module.load(pristine.root)
         labs = [manifest.ready_lab(lab.number) for lab in plan.labs]
         say(f"collecting the tests of lab(s) {', '.join(lab.tag for lab in labs)}")
         with ThreadPoolExecutor(max_workers=max(1, plan.jobs)) as pool:
             found = pool.map(lambda lab: collect_catalog(root, lab), labs)
             catalogs = dict(zip([lab.number for lab in labs], found, strict=True))
+        for lab in labs:  # every test weighs something, every rule is checked: or stop here
+            try:
+                weights(lab, catalogs[lab.number])
+            except RuleError as exc:
+                raise GradingError(str(exc)) from None
         deliverables = [rel for lab in manifest.labs for rel in lab.deliverables]
-        submissions = collect(plan.sources, deliverables, scratch / "submissions", plan.roster)
+        staging = scratch / "submissions" / "staged"
+        submissions = collect(plan.sources, deliverables, staging, plan.roster)
         jobs = [
             Job(submission, lab, integrated)
             for submission in submissions
@@ -68,21 +93,26 @@ def grade_class(plan: Plan, checkout: Path, stream: TextIO = sys.stderr) -> list
         say(f"grading {len(submissions)} submission(s): {len(jobs)} runs, {plan.jobs} at a time")
 
         def run(job: Job) -> LabGrade:
-            return run_job(
-                job,
-                root=root,
-                manifest=manifest,
-                catalog=catalogs[job.lab.number],
-                limits=plan.limits,
-                scratch=scratch / "runs",
-                logs=plan.out / job.submission.student,
-            )
+            account = slots.get()  # one account per run going on: runs never share one
+            try:
+                return run_job(
+                    job,
+                    root=root,
+                    manifest=manifest,
+                    catalog=catalogs[job.lab.number],
+                    limits=plan.limits,
+                    scratch=scratch / "runs",
+                    logs=plan.out / job.submission.student,
+                    account=account,
+                )
+            finally:
+                slots.put(account)
 
         grades = _run_all(jobs, _SharedRuns(run, root, manifest, plan.out), plan.jobs, say)
         records = [_record(s, grades, pristine.origin) for s in submissions]
         return _write_reports(plan.out, records, say)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        isolation.remove_run_folder(scratch)
 
 
 def _run_all(

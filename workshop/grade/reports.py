@@ -121,8 +121,8 @@ def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
         "",
         "## Labs",
         "",
-        "| lab | points | handed in | mean | median | full marks | tests passed |",
-        "|---|---|---|---|---|---|---|",
+        "| lab | points | handed in | mean | median | full marks | tests passed | run time |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for n in labs:
         grades = [r.labs[n] for r in records if n in r.labs]
@@ -135,8 +135,10 @@ def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
             f"| {n:02d} | {_num(grades[0].max_score)} | {handed_in}/{len(grades)} | "
             f"{_num(statistics.mean(scores))} | "
             f"{_num(statistics.median(scores))} | {full}/{len(grades)} | "
-            f"{passed}/{run} ({_percent(passed, run)}) |"
+            f"{passed}/{run} ({_percent(passed, run)}) | "
+            f"{_duration([g.duration for g in grades])} |"
         )
+    lines += _rules(records, labs)
     lines += ["", "## Most common failures", ""]
     failures = _common_failures(records)
     if failures:
@@ -155,6 +157,38 @@ def write_summary(out: Path, records: Sequence[StudentRecord]) -> Path:
     path = out / SUMMARY
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _rules(records: Sequence[StudentRecord], labs: list[int]) -> list[str]:
+    """Return the "Points by rule" section: each rule's points, tests and class mean."""
+    lines: list[str] = []
+    for n in labs:
+        grades = [r.labs[n] for r in records if n in r.labs and r.labs[n].tests]
+        if not grades or not any(t.rule for t in grades[0].tests):
+            continue
+        if not lines:
+            lines += [
+                "",
+                "## Points by rule",
+                "",
+                "Each rule of a lab's guide carries a share of the lab's points, split across "
+                "the tests that check it (labs/labs.toml, `[[lab.rule]]`).",
+            ]
+        lines += ["", f"Lab {n:02d}:", "", "| rule | points | tests | class mean | full marks |"]
+        lines.append("|---|---|---|---|---|")
+        rules: dict[str, list[float]] = {}
+        for test in grades[0].tests:
+            rules.setdefault(test.rule, [0.0, 0.0])
+            rules[test.rule][0] += test.max_score
+            rules[test.rule][1] += 1
+        for rule, (points, count) in rules.items():
+            earned = [sum(t.score for t in g.tests if t.rule == rule) for g in grades]
+            full = sum(1 for e in earned if e >= points - 1e-9)
+            lines.append(
+                f"| {_cell(rule)} | {_num(points)} | {int(count)} | "
+                f"{_num(statistics.mean(earned))} | {full}/{len(grades)} |"
+            )
+    return lines
 
 
 def table(records: Sequence[StudentRecord], markdown: bool = False) -> list[str]:
@@ -247,6 +281,13 @@ def _state(grade: LabGrade) -> str:
 def _num(value: float) -> str:
     """Format points without useless decimals: 12, 12.5, 12.33."""
     return f"{round(value, 2):g}"
+
+
+def _duration(seconds: list[float]) -> str:
+    """Return the median and the longest run time of a lab: "12 s (max 30 s)"."""
+    if not seconds:
+        return "-"
+    return f"{statistics.median(seconds):.0f} s (max {max(seconds):.0f} s)"
 
 
 def _percent(part: int, whole: int) -> str:

@@ -1,13 +1,15 @@
 """Run one grading command fenced in: own process group, scratch folder, time and output caps.
 
-This is damage control for buggy code (a loop, a crash, a flood of output), not a security
-sandbox: the command runs as the grader's user and could touch anything that user can. Run the
-grader in a throwaway container or VM for code you do not trust (see labs/INSTRUCTORS.md).
+On Linux the command starts through launch.py, which stays its parent as a child subreaper
+and kills everything the run left when it ends, and which (as root, see isolation.py) puts it
+in a cgroup of its own, shows it only its own view of the machine and runs it as the run's
+account. What this protects and what still needs a throwaway VM: labs/INSTRUCTORS.md.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import select
@@ -20,6 +22,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workshop.grade.isolation import Account, RunCgroup
+
+LAUNCHER = Path(__file__).with_name("launch.py")
+STOP_GRACE_S = 5.0  # how long the launcher may take to sweep a run it was told to stop
+
 # Files any process of the run may write, each: a flooding submission cannot fill the disk
 # through one file (the servers' data files stay far below it).
 MAX_FILE_BYTES = 1024 * 1024 * 1024
@@ -27,10 +34,19 @@ MAX_FILE_BYTES = 1024 * 1024 * 1024
 _DROPPED_PREFIXES = ("PHOTOAPP_", "WORKSHOP_", "PYTEST_", "PYTHON", "COV_")
 
 
-# Process groups of the runs going on now, so that an interrupted grader stops them all: they
-# run in sessions of their own, out of reach of the terminal's Ctrl-C.
-_running: set[int] = set()
+# The runs going on now (launcher pid: its cgroup), so that an interrupted grader stops them
+# all: each runs in a process group of its own, out of reach of the terminal's Ctrl-C.
+_running: dict[int, RunCgroup | None] = {}
 _running_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Fence:
+    """How a run is isolated beyond its process group: account, cgroup, view of the machine."""
+
+    account: Account | None = None
+    cgroup: bool = False  # a cgroup of its own, where the machine allows (root, Linux)
+    view: dict[str, object] | None = None  # what it sees of the machine (isolation.view)
 
 
 @dataclass(frozen=True)
@@ -76,11 +92,14 @@ def run_fenced(
     log: Path,
     time_limit: float,
     max_log_bytes: int,
+    fence: Fence | None = None,
 ) -> RunOutcome:
-    """Run argv in its own session; kill the whole group at `time_limit`; cap its output."""
+    """Run argv in its own process group; kill all it started at `time_limit` or at its end."""
+    fence = fence or Fence()
+    cgroup = RunCgroup.create() if fence.cgroup else None
     started = time.monotonic()
     process = subprocess.Popen(  # noqa: S603 - argv built by the grader, no shell
-        list(argv),
+        _launch(argv, fence, cgroup),
         cwd=cwd,
         env=dict(env),
         stdin=subprocess.DEVNULL,
@@ -89,8 +108,9 @@ def run_fenced(
         start_new_session=True,  # its own group: one killpg stops it and everything it started
     )
     with _running_lock:
-        _running.add(process.pid)
-    _limit_file_size(process.pid)
+        _running[process.pid] = cgroup
+    if not sys.platform.startswith("linux"):
+        _limit_file_size(process.pid)  # on Linux the launcher sets it, for the run only
     assert process.stdout is not None
     copier = _OutputCopier(process.stdout.fileno(), log, max_log_bytes)
     copier.start()
@@ -101,10 +121,9 @@ def run_fenced(
         timed_out = True
     finally:
         # Also after a normal exit: a server the tests left behind must not outlive the run.
-        _kill_group(process.pid)
-        process.wait()
+        _stop(process, cgroup)
         with _running_lock:
-            _running.discard(process.pid)
+            _running.pop(process.pid, None)
     copier.finish(grace=2.0)
     process.stdout.close()
     if timed_out:
@@ -122,9 +141,44 @@ def run_fenced(
 def stop_all_runs() -> None:
     """Kill every run still going (the grader is interrupted); each returns as timed out."""
     with _running_lock:
-        groups = list(_running)
-    for pgid in groups:
-        _kill_group(pgid)
+        runs = list(_running.items())
+    for pid, cgroup in runs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)  # the launcher sweeps what is below it
+        if cgroup is not None:
+            cgroup.kill_all()
+        _kill_group(pid)
+
+
+def _launch(argv: Sequence[str], fence: Fence, cgroup: RunCgroup | None) -> list[str]:
+    """Return the command that starts argv through the launcher (Linux), or argv itself."""
+    if not sys.platform.startswith("linux"):
+        return list(argv)
+    spec = {
+        "cgroups": [str(folder) for folder in cgroup.folders] if cgroup else [],
+        "view": fence.view,
+        "private_network": fence.view is not None,  # isolated runs get their own loopback
+        "uid": fence.account.uid if fence.account else None,
+        "gid": fence.account.gid if fence.account else None,
+        "fsize": MAX_FILE_BYTES,
+    }
+    # -I -S: as root, import nothing but the standard library, from nowhere a run could write.
+    return [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *argv]
+
+
+def _stop(process: subprocess.Popen[bytes], cgroup: RunCgroup | None) -> None:
+    """Stop a run and everything it started: launcher sweep, then cgroup, then its group."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_GRACE_S)
+    if cgroup is not None:
+        cgroup.kill_all()
+    _kill_group(process.pid)
+    process.wait()
+    if cgroup is not None:
+        cgroup.remove()
 
 
 def _limit_file_size(pid: int) -> None:

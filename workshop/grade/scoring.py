@@ -7,6 +7,7 @@ counted, and it cannot add tests of its own.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,7 @@ class TestScore:
     status: str  # passed | failed
     message: str = ""  # the first line of the failure
     output: str = ""  # what the student reads: the failure, the hint
+    rule: str = ""  # the rule of the guide it checks (labs with [[lab.rule]])
 
 
 @dataclass
@@ -69,6 +71,52 @@ def points_of(lab: Lab, nodeid: str) -> float:
     return lab.points.get(re.sub(r"\[.*\]$", "", rel), 1.0)
 
 
+class RuleError(ValueError):
+    """A lab's rules do not cover its tests exactly (a test in no rule, a rule with no test)."""
+
+
+def rule_of(lab: Lab, nodeid: str) -> str | None:
+    """Return the name of the first rule whose patterns match the test, or None."""
+    rel = relative_name(lab, nodeid)
+    bare = re.sub(r"\[.*\]$", "", rel)
+    for rule in lab.rules:
+        for pattern in rule.tests:
+            target = rel if "::" in pattern else rel.split("::", 1)[0]
+            if fnmatch.fnmatchcase(target, pattern) or fnmatch.fnmatchcase(bare, pattern):
+                return rule.name
+    return None
+
+
+def weights(lab: Lab, catalog: list[str]) -> dict[str, tuple[float, str]]:
+    """Return each test's (points, rule).
+
+    With rules, each rule carries lab_points x its share (of all the shares), split evenly
+    across the tests that check it; every test must belong to a rule and every rule must have
+    a test. Without rules, a test weighs its `points` entry, else 1.
+    """
+    if not lab.rules:
+        return {nodeid: (points_of(lab, nodeid), "") for nodeid in catalog}
+    members: dict[str, list[str]] = {rule.name: [] for rule in lab.rules}
+    for nodeid in catalog:
+        name = rule_of(lab, nodeid)
+        if name is None:
+            raise RuleError(
+                f"lab {lab.tag}: {relative_name(lab, nodeid)} checks no rule of labs/labs.toml "
+                "([[lab.rule]] tests): add it to the rule it checks"
+            )
+        members[name].append(nodeid)
+    empty = [name for name, tests in members.items() if not tests]
+    if empty:
+        raise RuleError(f"lab {lab.tag}: no test checks the rule(s) {empty} of labs/labs.toml")
+    shares = sum(rule.share for rule in lab.rules)
+    result: dict[str, tuple[float, str]] = {}
+    for rule in lab.rules:
+        each = lab.lab_points * rule.share / shares / len(members[rule.name])
+        for nodeid in members[rule.name]:
+            result[nodeid] = (each, rule.name)
+    return result
+
+
 def relative_name(lab: Lab, nodeid: str) -> str:
     """Return the test's id inside the lab's folder: test_file.py::test_name."""
     return nodeid.removeprefix(lab.tests_dir.rstrip("/") + "/")
@@ -92,12 +140,13 @@ def score_lab(
     """Score the tests of `catalog` from a run's results; a test not reported earns nothing."""
     by_id = {result.nodeid: result for result in results}
     broken = [r for r in results if "::" not in r.nodeid and r.outcome != "passed"]
+    weighed = weights(lab, catalog)
     tests = []
     for nodeid in catalog:
-        weight = points_of(lab, nodeid)
+        weight, rule = weighed[nodeid]
         result = by_id.get(nodeid)
         if result is not None and result.outcome == "passed":
-            tests.append(TestScore(nodeid, weight, weight, "passed"))
+            tests.append(TestScore(nodeid, weight, weight, "passed", rule=rule))
             continue
         if result is not None:
             message = result.message or f"the test {result.outcome}"
@@ -106,9 +155,10 @@ def score_lab(
             message, output = cause.message, _output(cause)
         else:
             message = output = why_not_run
-        tests.append(TestScore(nodeid, 0.0, weight, "failed", message, output))
-    total = sum(test.max_score for test in tests)
-    earned = sum(test.score for test in tests)
+        tests.append(TestScore(nodeid, 0.0, weight, "failed", message, output, rule))
+    # Rounded as reports show them: points by rule are fractions (25 / 13 per test, say).
+    total = round(sum(test.max_score for test in tests), 2)
+    earned = round(sum(test.score for test in tests), 2)
     return LabGrade(lab.number, earned, total, round(duration, 1), state, tests)
 
 
