@@ -101,3 +101,11 @@ class BlobStore(Protocol):
     def ping(self) -> None:
         """Raise if the store cannot be written right now."""
         ...
+
+
+class IdGenerator(Protocol):
+    """Lab 08: 64-bit ids that sort by time: 41 bits of ms, 13 of shard, 10 of sequence."""
+
+    def next_id(self, shard: int) -> int:
+        """Return a new id carrying this shard's bits, larger than every id returned before."""
+        ...

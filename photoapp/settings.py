@@ -41,6 +41,12 @@ class Settings:
     # Lab 04, load balancing: how many proxies (Nginx) stand in front of the app. The app then
     # takes the client's address and scheme from that many X-Forwarded-* entries; 0 trusts none.
     proxy_hops: int = 0
+    # Lab 08, snowflake ids: "counter" (the database numbers rows 1, 2, 3 ...) or "snowflake"
+    # (new users and photos get 64-bit ids from photoapp/backends/ids_snowflake.py on SQLite;
+    # on PostgreSQL, `workshop ids switch` makes next_id() the column default). id_shard is
+    # the 13 bits this process stamps into its ids: two processes must never share a value.
+    ids: str = "counter"
+    id_shard: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
