@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from array import array
+
+
+def use_tree(tree: str) -> None:
+    """Import photoapp from the tree under test (the Pool's initializer in every child)."""
+    sys.path.insert(0, tree)
+    for name in [n for n in sys.modules if n == "photoapp" or n.startswith("photoapp.")]:
+        del sys.modules[name]
 
 
 def make_ids(shard: int, threads: int, per_thread: int, start_at: float) -> bytes:
