@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = ids.add_parser("bench", help="ids/s of SnowflakeIds and next_id() against the limit")
     q.add_argument("--database-url", help="a PostgreSQL with the app's tables (default: start one)")
     q.add_argument("--count", type=int, default=300_000, help="Python ids per process")
-    q.add_argument("--sql-count", type=int, default=100_000, help="ids per PostgreSQL session")
+    q.add_argument("--sql-count", type=int, default=100_000, help="ids per PostgreSQL connection")
     _impl_option(q)
     q.set_defaults(handler=_ids_bench)
 

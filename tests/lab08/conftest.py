@@ -76,7 +76,7 @@ def pg_with_next_id(postgres_url: str) -> Iterator[str]:
 
 
 def call_next_id(url: str, count: int) -> list[int]:
-    """Ask shard 1's next_id() for `count` ids in one session."""
+    """Ask shard 1's next_id() for `count` ids in one connection."""
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT shard_0001.next_id() FROM generate_series(1, %s)", (count,)

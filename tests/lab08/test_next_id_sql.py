@@ -10,7 +10,7 @@ import psycopg
 from tests.lab08.conftest import EPOCH_MS, SHARD, call_next_id, split
 from tests.lab08.guide import PLPGSQL
 
-# One faked millisecond lasts this many real ones, so a handful of sessions ask for far more
+# One faked millisecond lasts this many real ones, so a handful of connections ask for far more
 # than 1,024 ids in it. The clock still moves, so a next_id() that waits does finish.
 SLOWDOWN = 500
 SLOW_CLOCK = """
@@ -48,8 +48,8 @@ def test_next_id_is_safe_to_install_twice(pg_with_next_id):
     assert again > first, f"expected ids to keep growing after a second install — {PLPGSQL}"
 
 
-def test_many_sessions_past_1024_per_ms_never_repeat(pg_with_next_id):
-    """6 sessions on one shard ask for 6,000 ids while the clock crawls: no id twice."""
+def test_many_connections_past_1024_per_ms_never_repeat(pg_with_next_id):
+    """6 connections on one shard ask for 6,000 ids while the clock crawls: no id twice."""
     start = time.time_ns() // 1_000_000
     with psycopg.connect(pg_with_next_id, autocommit=True) as conn:
         conn.execute(SLOW_CLOCK.format(start=start, slowdown=SLOWDOWN))
@@ -63,11 +63,11 @@ def test_many_sessions_past_1024_per_ms_never_repeat(pg_with_next_id):
         except BaseException as error:  # noqa: BLE001 - reported by the test below
             errors.append(error)
 
-    sessions = [threading.Thread(target=run, args=(out,)) for out in made]
-    for session in sessions:
-        session.start()
-    for session in sessions:
-        session.join(timeout=120)
+    connections = [threading.Thread(target=run, args=(out,)) for out in made]
+    for connection in connections:
+        connection.start()
+    for connection in connections:
+        connection.join(timeout=120)
     assert not errors, f"expected next_id() to answer, got {errors[0]!r} — {PLPGSQL}"
     every = [value for out in made for value in out]
     per_ms: dict[int, int] = {}
@@ -75,11 +75,11 @@ def test_many_sessions_past_1024_per_ms_never_repeat(pg_with_next_id):
         per_ms[split(value)[0]] = per_ms.get(split(value)[0], 0) + 1
     duplicates = len(every) - len(set(every))
     assert duplicates == 0, (
-        f"expected 0 duplicates among {len(every):,} ids from 6 sessions, got {duplicates:,}:"
+        f"expected 0 duplicates among {len(every):,} ids from 6 connections, got {duplicates:,}:"
         f" nextval() % 1024 repeats when more than 1,024 ids are asked for in one ms — {PLPGSQL}"
     )
     assert max(per_ms.values()) <= 1024, (
         f"expected at most 1,024 ids per ms, got {max(per_ms.values())} — {PLPGSQL}"
     )
     for out in made:
-        assert out == sorted(out), f"expected each session's ids to grow — {PLPGSQL}"
+        assert out == sorted(out), f"expected each connection's ids to grow — {PLPGSQL}"

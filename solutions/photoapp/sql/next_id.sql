@@ -32,7 +32,7 @@ BEGIN
     now_tick := ({schema}.now_ms() - our_epoch) << 10;
     -- Take the next tick; when the counter is behind the clock, move it up to the clock.
     -- The lock makes "look, then move" one step; it is held for two sequence calls only and
-    -- released even if the statement is cancelled in between (a session lock would outlive it).
+    -- released even if the statement is cancelled in between (a lock held by the connection would outlive it).
     PERFORM pg_advisory_lock(lock_class, shard_id);
     BEGIN
         tick := nextval('{schema}.id_seq');
