@@ -44,7 +44,7 @@ class Settings:
     # Lab 08, snowflake ids: "counter" (the database numbers rows 1, 2, 3 ...) or "snowflake"
     # (new users and photos get 64-bit ids from photoapp/backends/ids_snowflake.py on SQLite;
     # on PostgreSQL, `workshop ids switch` makes next_id() the column default). id_shard is
-    # the 13 bits this process stamps into its ids: two processes must never share a value.
+    # the first shard (13 bits) of this machine: each process leases its own from there up.
     ids: str = "counter"
     id_shard: int = 1
 

@@ -56,7 +56,16 @@ def build_new_id(settings: Settings) -> Callable[[], int] | None:
         )
     if settings.ids == "counter":
         return None
-    return partial(build_id_generator(settings).next_id, settings.id_shard)
+    ids = build_id_generator(settings)
+    if settings.database_url == MEMORY:  # one process by definition
+        return partial(ids.next_id, settings.id_shard)
+    # Every process on this machine leases shard bits of its own, from id_shard up: Gunicorn's
+    # workers share one settings object, and two processes with the same bits repeat ids.
+    from photoapp.backends.ids_lease import ShardLease
+
+    folder = Path(settings.database_url.removeprefix("sqlite:///")).resolve().parent
+    lease = ShardLease(folder / "id-leases", settings.id_shard)
+    return lambda: ids.next_id(lease.shard())
 
 
 def build_id_generator(settings: Settings) -> IdGenerator:

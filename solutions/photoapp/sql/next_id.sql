@@ -31,20 +31,22 @@ DECLARE
 BEGIN
     now_tick := ({schema}.now_ms() - our_epoch) << 10;
     -- Take the next tick; when the counter is behind the clock, move it up to the clock.
-    -- The lock makes "look, then move" one step; it is held for two sequence calls only and
-    -- released even if the statement is cancelled in between (a lock held by the connection would outlive it).
-    PERFORM pg_advisory_lock(lock_class, shard_id);
+    -- The lock makes "look, then move" one step: no other call of this shard's next_id() can
+    -- take a tick between our nextval() and our setval(). It is held for two sequence calls
+    -- only, and released in the handler too: a lock of the connection outlives a cancelled
+    -- statement, and would block every later call.
     BEGIN
+        PERFORM pg_advisory_lock(lock_class, shard_id);
         tick := nextval('{schema}.id_seq');
         IF tick < now_tick THEN
             PERFORM setval('{schema}.id_seq', now_tick);
             tick := now_tick;
         END IF;
+        PERFORM pg_advisory_unlock(lock_class, shard_id);
     EXCEPTION WHEN OTHERS OR QUERY_CANCELED THEN
         PERFORM pg_advisory_unlock(lock_class, shard_id);
         RAISE;
     END;
-    PERFORM pg_advisory_unlock(lock_class, shard_id);
     -- A tick ahead of the clock means more than 1,024 ids were asked for in one millisecond
     -- (or the clock went back a little): wait for the clock, so no id claims a future time.
     IF (tick >> 10) - (now_tick >> 10) > max_back THEN
