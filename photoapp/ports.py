@@ -150,3 +150,11 @@ class PhotoOwners(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+class IdGenerator(Protocol):
+    """Lab 08: 64-bit ids that sort by time: 41 bits of ms, 13 of shard, 10 of sequence."""
+
+    def next_id(self, shard: int) -> int:
+        """Return a new id carrying this shard's bits, larger than every id returned before."""
+        ...

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from photoapp import images
-from photoapp.ports import BlobStore, Cache, PhotoOwners, Repository
+from photoapp.id_layout import MAX_SHARD
+from photoapp.ports import BlobStore, Cache, IdGenerator, PhotoOwners, Repository
 from photoapp.services import PhotoService
 from photoapp.settings import Settings, SettingsError
 
 MEMORY = "memory://"
+ID_CHOICES = ("counter", "snowflake")  # lab 08: who numbers new users and photos
 
 
 def build_repository(settings: Settings) -> Repository:
@@ -18,11 +22,15 @@ def build_repository(settings: Settings) -> Repository:
     if url == MEMORY:
         from photoapp.backends.repository_memory import MemoryRepository
 
-        return MemoryRepository()
+        new_id = build_new_id(settings)
+        return MemoryRepository(new_id) if new_id else MemoryRepository()
     if url.startswith("sqlite:///"):
         from photoapp.backends.repository_sqlite import SqliteRepository
 
-        return SqliteRepository(Path(url.removeprefix("sqlite:///")))
+        path = Path(url.removeprefix("sqlite:///"))
+        new_id = build_new_id(settings)
+        # Lab 08: SQLite cannot call Python for a column default, so the repository asks.
+        return SqliteRepository(path, new_id) if new_id else SqliteRepository(path)
     if url.startswith(("postgresql://", "postgres://")):
         from photoapp.backends.repository_postgres import PostgresRepository
 
@@ -36,6 +44,39 @@ def build_repository(settings: Settings) -> Repository:
         f"PHOTOAPP_DATABASE_URL={url!r} is not supported: use sqlite:///path/to/file.db,"
         " postgresql://user@host:port/dbname or memory://"
     )
+
+
+def build_new_id(settings: Settings) -> Callable[[], int] | None:
+    """Lab 08: return what numbers new rows on SQLite and memory, or None for their counter."""
+    if settings.ids not in ID_CHOICES:
+        raise SettingsError(f"PHOTOAPP_IDS={settings.ids!r} is not one of {', '.join(ID_CHOICES)}")
+    if not 0 <= settings.id_shard <= MAX_SHARD:
+        raise SettingsError(
+            f"PHOTOAPP_ID_SHARD={settings.id_shard} is outside 0..{MAX_SHARD} (13 bits)"
+        )
+    if settings.ids == "counter":
+        return None
+    ids = build_id_generator(settings)
+    if settings.database_url == MEMORY:  # one process by definition
+        return partial(ids.next_id, settings.id_shard)
+    # Every process on this machine leases shard bits of its own, from id_shard up: Gunicorn's
+    # workers share one settings object, and two processes with the same bits repeat ids.
+    from photoapp.backends.ids_lease import ShardLease
+
+    folder = Path(settings.database_url.removeprefix("sqlite:///")).resolve().parent
+    lease = ShardLease(folder / "id-leases", settings.id_shard)
+    return lambda: ids.next_id(lease.shard())
+
+
+def build_id_generator(settings: Settings) -> IdGenerator:
+    """Lab 08: return the Python snowflake generator (memory:// gets the simple one)."""
+    if settings.database_url == MEMORY:
+        from photoapp.backends.ids_memory import MemoryIds
+
+        return MemoryIds()
+    from photoapp.backends.ids_snowflake import SnowflakeIds
+
+    return SnowflakeIds()
 
 
 def build_blob_store(settings: Settings) -> BlobStore:

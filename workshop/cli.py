@@ -138,6 +138,27 @@ def build_parser() -> argparse.ArgumentParser:
     # Listed for --help only: main() hands `workshop grade ...` to the grader's own parser.
     sub.add_parser("grade", help="batch grading of submissions (instructors)")
 
+    p = sub.add_parser("ids", help="lab 08: decode, make, switch and benchmark snowflake ids")
+    ids = p.add_subparsers(title="ids commands", metavar="ACTION", required=True)
+    q = ids.add_parser("decode", help="time (UTC, ms), shard and sequence of each id")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    q.set_defaults(handler=_ids, tool_args=lambda a: ["decode", *a.ids])
+    q = ids.add_parser("make", help="the id of a time, shard and sequence")
+    q.add_argument("--at", help="ISO time with zone, e.g. 2011-09-09T22:28:04.721Z (default: now)")
+    q.add_argument("--shard", type=int, default=1)
+    q.add_argument("--sequence", type=int, default=0)
+    q.set_defaults(handler=_ids, tool_args=_make_args)
+    q = ids.add_parser("switch", help="PostgreSQL: new users and photos get next_id()'s ids")
+    q.add_argument("database_url", help="e.g. postgresql://postgres@127.0.0.1:5432/photoapp")
+    q.add_argument("--shard", type=int, default=1, help="the shard whose next_id() numbers rows")
+    q.set_defaults(handler=_ids_switch)
+    q = ids.add_parser("bench", help="ids/s of SnowflakeIds and next_id() against the limit")
+    q.add_argument("--database-url", help="a PostgreSQL with the app's tables (default: start one)")
+    q.add_argument("--count", type=int, default=300_000, help="Python ids per process")
+    q.add_argument("--sql-count", type=int, default=100_000, help="ids per PostgreSQL connection")
+    _impl_option(q)
+    q.set_defaults(handler=_ids_bench)
+
     p = sub.add_parser("selfcheck", help="reference passes; starters fail for the right reason")
     p.add_argument("--labs", help="e.g. 1 or 1-3 (default: every ready lab)")
     p.add_argument(
@@ -320,6 +341,52 @@ def grade_parser() -> argparse.ArgumentParser:
     )
     grade.add_arguments(parser)
     return parser
+
+
+def _make_args(args: argparse.Namespace) -> list[str]:
+    """The arguments of `ids make` for photoapp.ids_tool."""
+    at = ["--at", args.at] if args.at else []
+    return ["make", *at, "--shard", str(args.shard), "--sequence", str(args.sequence)]
+
+
+def _ids(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Decode or make ids with the workspace's photoapp/ids_tool.py (lab 08)."""
+    try:
+        from photoapp.ids_tool import main as ids_main
+
+        result: int = ids_main(args.tool_args(args))
+    except NotImplementedError as error:
+        print(f"workshop: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    return result
+
+
+def _ids_switch(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Install next_id() and make it the default of users.id and photos.id (idempotent)."""
+    from photoapp.backends.ids_postgres import switch_to_snowflake_ids
+
+    try:
+        report = switch_to_snowflake_ids(args.database_url, args.shard)
+    except (NotImplementedError, RuntimeError, ValueError) as error:
+        print(f"workshop: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    print(f"new users and photos now get ids from shard_{report.shard:04d}.next_id();"
+          f" {report.small_users} users and {report.small_photos} photos keep their small ids")
+    return 0
+
+
+def _ids_bench(args: argparse.Namespace, manifest: Manifest) -> int:
+    """Measure ids/s of lab 08's generators (workshop/idbench.py)."""
+    from workshop import idbench
+    from workshop.trees import resolve_impl
+
+    tree = resolve_impl(args.impl, manifest.root)
+    sys.path.insert(0, str(tree))  # children and this process import the chosen tree
+    for name in [n for n in sys.modules if n == "photoapp" or n.startswith("photoapp.")]:
+        del sys.modules[name]
+    if args.database_url:
+        return idbench.bench(args.database_url, args.count, args.sql_count)
+    return idbench.bench_on_own_postgres(tree, args.count, args.sql_count)
 
 
 def _selfcheck(args: argparse.Namespace, manifest: Manifest) -> int:

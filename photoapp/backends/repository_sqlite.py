@@ -15,10 +15,13 @@ The rules of the road:
 - Times are stored as UTC ISO text (datetime.now(UTC).isoformat()) and read back with
   datetime.fromisoformat, so they come back timezone-aware.
 - The feed is ONE query: ORDER BY id DESC, WHERE id < :before, LIMIT :limit + 1.
+- Lab 08 passes new_id, a function that returns the id of the next new user or photo: insert
+  it as the id (an id of None lets SQLite number the row itself, as in lab 01).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from photoapp.models import FeedPage, NewPhoto, Photo, Profile, User
@@ -34,7 +37,7 @@ def _todo(what: str) -> NotImplementedError:
 class SqliteRepository:
     """Users, photos, follows and likes in one SQLite database file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, new_id: Callable[[], int] | None = None) -> None:
         """Create the file's folder, switch the file to WAL and apply the schema."""
         raise _todo("SqliteRepository")
 

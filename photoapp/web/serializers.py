@@ -1,4 +1,8 @@
-"""Turn models into the JSON shapes the API contract promises."""
+"""Turn models into the JSON shapes the API contract promises.
+
+Every id also travels as a string (`id_str`, `user_id_str`, `next_str`): lab 08's 64-bit ids
+are larger than 2**53, where JavaScript's numbers start rounding them to a neighbour's id.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,17 @@ from photoapp.models import FeedPage, Photo, Profile, User
 
 def user_json(user: User) -> dict[str, Any]:
     """A user as JSON, without the password hash."""
-    return {"id": user.id, "username": user.username, "created_at": user.created_at.isoformat()}
+    return {"id": user.id, "id_str": str(user.id), "username": user.username,
+            "created_at": user.created_at.isoformat()}
 
 
 def photo_json(photo: Photo, liked: bool | None = None) -> dict[str, Any]:
     """A photo as JSON, with the URLs of its image and thumbnail."""
     data: dict[str, Any] = {
         "id": photo.id,
+        "id_str": str(photo.id),
         "user_id": photo.user_id,
+        "user_id_str": str(photo.user_id),
         "username": photo.username,
         "caption": photo.caption,
         "content_type": photo.content_type,
@@ -39,6 +46,7 @@ def page_json(page: FeedPage, liked_ids: set[int]) -> dict[str, Any]:
     return {
         "photos": [photo_json(p, p.id in liked_ids) for p in page.photos],
         "next": page.next_before,
+        "next_str": None if page.next_before is None else str(page.next_before),
     }
 
 

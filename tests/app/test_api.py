@@ -147,7 +147,7 @@ def test_feed_shape_and_cursor(api, ann, bob):
     api.follow(ann, "bob")
     posted = [api.photo_id(author, make_jpeg()) for author in (ann, bob, ann, bob, ann)]
     body = api.feed(ann, limit=2)
-    assert set(body) == {"photos", "next"}
+    assert set(body) == {"photos", "next", "next_str"}
     assert api.whole_feed(ann, limit=2) == [
         sorted(posted, reverse=True)[0:2], sorted(posted, reverse=True)[2:4],
         sorted(posted, reverse=True)[4:5],

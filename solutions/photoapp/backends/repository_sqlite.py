@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -67,9 +67,11 @@ PROFILE_QUERY = """
 class SqliteRepository:
     """Users, photos, follows and likes in one SQLite database file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, new_id: Callable[[], int] | None = None) -> None:
         """Create the file's folder, switch the file to WAL and apply the schema."""
         self.path = Path(path)
+        # Lab 08: given new_id, new rows take the ids it makes; without it SQLite numbers them.
+        self.new_id = new_id
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             # WAL lets readers keep reading while one writer writes; the setting is stored
@@ -89,14 +91,19 @@ class SqliteRepository:
         finally:
             conn.close()
 
+    def _id(self) -> int | None:
+        """Return the id of a new row, or None: SQLite then gives the next one itself."""
+        return self.new_id() if self.new_id is not None else None
+
     def create_user(self, username: str, password_hash: str) -> User:
         """Store a new user; raise Conflict if the username is taken."""
         created_at = _now()
         try:
             with self._connect() as conn:
                 cursor = conn.execute(
-                    "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
-                    (username, password_hash, created_at.isoformat()),
+                    "INSERT INTO users (id, username, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (self._id(), username, password_hash, created_at.isoformat()),
                 )
         except sqlite3.IntegrityError:
             raise Conflict(f"username {username!r} is taken") from None
@@ -120,11 +127,11 @@ class SqliteRepository:
         with self._connect() as conn:
             cursor = conn.execute(
                 """
-                INSERT INTO photos (user_id, caption, image_key, thumbnail_key,
+                INSERT INTO photos (id, user_id, caption, image_key, thumbnail_key,
                                     content_type, width, height, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                (photo.user_id, photo.caption, photo.image_key, photo.thumbnail_key,
+                (self._id(), photo.user_id, photo.caption, photo.image_key, photo.thumbnail_key,
                  photo.content_type, photo.width, photo.height, _now().isoformat()),
             )
             row = conn.execute(ONE_PHOTO_QUERY, {"photo_id": cursor.lastrowid}).fetchone()

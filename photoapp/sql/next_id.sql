@@ -1,0 +1,18 @@
+-- Lab 08: Instagram's next_id() in PL/pgSQL. Your task is in labs/08-snowflake-ids/README.md,
+-- section "Step 2: next_id() in PL/pgSQL".
+--
+-- photoapp/backends/ids_postgres.py applies this file once per shard, in one transaction,
+-- after replacing {schema} with the shard's schema (e.g. shard_0001) and {shard} with its
+-- number. Every statement must be safe to run again (IF NOT EXISTS, CREATE OR REPLACE).
+--
+-- TODO(lab 08): CREATE SCHEMA IF NOT EXISTS {schema};
+-- TODO(lab 08): {schema}.now_ms() RETURNS bigint: milliseconds since 1970 from clock_timestamp().
+--   next_id() must read the time ONLY through it (the tests slow this clock down).
+-- TODO(lab 08): the shard's sequence, and {schema}.next_id(OUT result bigint) in plpgsql:
+--   41 bits of ms since 1314220021721 (2011-08-24 21:07:01.721 UTC), 13 bits of shard,
+--   10 bits of sequence. Two faults of the published function to avoid: it writes %% where
+--   PostgreSQL wants %, and nextval() % 1024 repeats ids when more than 1,024 are asked for in
+--   one millisecond: yours must never hand out an id twice, and must wait rather than claim
+--   a future time.
+-- TODO(lab 08): the switch: users.id and photos.id stop being identity columns
+--   (DROP IDENTITY IF EXISTS) and take DEFAULT {schema}.next_id().
