@@ -33,7 +33,7 @@ def headings(guide: Path) -> set[str]:
 
 def cites(section: str, known: set[str]) -> bool:
     """Tell whether a cited section is a heading, as written or without a trailing "(...)"."""
-    section = section.replace("`", "").strip()
+    section = " ".join(section.replace("`", "").split())  # a docstring may wrap it
     return section in known or re.sub(r"\s*\([^)]*\)$", "", section) in known
 
 
