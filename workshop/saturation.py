@@ -45,6 +45,7 @@ class RunFacts:
     seconds: float
     budget_cpu: float  # CPUs per server machine, 0 without budgets
     budgets: str  # how the run was budgeted, in words
+    machine_cpu: dict[str, float] = field(default_factory=dict)  # server: its budget, if own
     machine_busy: dict[str, float] = field(default_factory=dict)  # server: share of its budget
     app_cpu: dict[str, float] = field(default_factory=dict)  # app server: CPUs used
     locust_cpu: float = 0.0  # CPUs Locust used (1.0 = a whole core)
@@ -74,7 +75,8 @@ class RunFacts:
             busiest = max(self.machine_busy, key=self.machine_busy.__getitem__)
             share = self.machine_busy[busiest]
             if share >= MACHINE_LIMIT:
-                return f"{busiest} at {share:.0%} of its {self.budget_cpu:g} CPU"
+                budget = self.machine_cpu.get(busiest, self.budget_cpu)
+                return f"{busiest} at {share:.0%} of its {budget:g} CPU"
         if self.single_process:
             for name, cpus in self.app_cpu.items():
                 if cpus >= PROCESS_LIMIT:
@@ -94,8 +96,10 @@ class RunFacts:
         """One line for the terminal: what was busy, and whether the run measured capacity."""
         if self.budgeted:
             busy = ", ".join(f"{n} {s:.0%}" for n, s in self.machine_busy.items())
+            other = {n: c for n, c in self.machine_cpu.items() if c != self.budget_cpu}
+            sizes = "".join(f", {n} {c:g}" for n, c in other.items())
             cpu = (
-                f"machines ({self.budget_cpu:g} CPU each) busy: {busy}; "
+                f"machines ({self.budget_cpu:g} CPU each{sizes}) busy: {busy}; "
                 f"the whole box {self.box_busy:.0%}"
             )
         else:
@@ -132,9 +136,10 @@ class Meter:
         seconds = max(time.monotonic() - self.began, 1e-6)
         spec, machines = self.stack.spec, self.stack.machines
         busy: dict[str, float] = {}
+        budgets = {s.name: spec.cpu_for(s.role) for s in self.stack.servers}
         for name, used in self.stack.machine_usage().items():
-            if name in self.machines:
-                busy[name] = round((used - self.machines[name]) / (spec.machine_cpu * seconds), 3)
+            if name in self.machines and budgets.get(name):
+                busy[name] = round((used - self.machines[name]) / (budgets[name] * seconds), 3)
         apps = {
             name: round(max(0.0, used - self.apps.get(name, 0.0)) / seconds, 3)
             for name, used in self._app_cpu().items()
@@ -143,6 +148,7 @@ class Meter:
             variant=self.variant,
             seconds=round(seconds, 1),
             budget_cpu=spec.machine_cpu if busy else 0.0,
+            machine_cpu={name: budgets[name] for name in busy},
             budgets=machines.describe() if machines is not None else "no CPU budgets",
             machine_busy=busy,
             app_cpu=apps,

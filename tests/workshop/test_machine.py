@@ -151,3 +151,20 @@ def test_a_detached_stack_shows_its_budget_and_services_down_removes_it(tmp_path
     finally:
         stop_detached(state)
     assert not groups[0].exists() and not groups[0].parent.exists()
+
+
+def test_the_database_may_have_a_machine_of_its_own_size(tmp_path: Path) -> None:
+    """database_cpu sizes PostgreSQL's machines; every other server keeps machine_cpu."""
+    from workshop.services import ServiceError
+
+    spec = StackSpec(postgres=1, machine_cpu=0.4, database_cpu=0.1)
+    assert (spec.cpu_for("postgres"), spec.cpu_for("app"), spec.cpu_for("redis")) == (0.1, 0.4, 0.4)
+    assert StackSpec(machine_cpu=0.4).cpu_for("postgres") == 0.4
+    with pytest.raises(ServiceError, match="database_cpu needs machine_cpu"):
+        StackSpec(database_cpu=0.1)
+    root = fake_v1(tmp_path / "cg")
+    machines = Machines("s1", 0.4, detect(root), database_cpus=0.1)
+    machines._create("postgres1", cpus=0.1)
+    quota = root / "cpu" / "photoapp-workshop" / "s1" / "postgres1" / "cpu.cfs_quota_us"
+    assert quota.read_text() == "10000"
+    assert "the database's at 0.1" in machines.describe()

@@ -97,8 +97,12 @@ def _read(path: Path) -> str:
 class Machines:
     """The CPU budgets of one stack: a group per server, removed when the stack stops."""
 
-    def __init__(self, stack_id: str, cpus: float, control: CpuControl | None = None) -> None:
+    def __init__(
+        self, stack_id: str, cpus: float, control: CpuControl | None = None,
+        database_cpus: float = 0.0,
+    ) -> None:
         self.cpus = cpus
+        self.database_cpus = database_cpus or cpus
         self.control = control or detect()
         self.stack_id = stack_id
         self.groups: dict[str, list[Path]] = {}  # server name: its folders (cpu, cpuacct)
@@ -116,9 +120,14 @@ class Machines:
             return "no CPU budgets (the stack asks for none)"
         if not self.enabled:
             return f"CPU budgets of {self.cpus:g} CPU unavailable: {self.control.reason}"
+        if self.database_cpus != self.cpus:
+            return (
+                f"each server machine capped at {self.cpus:g} CPU, the database's at "
+                f"{self.database_cpus:g} ({self.control.kind})"
+            )
         return f"each server machine capped at {self.cpus:g} CPU ({self.control.kind})"
 
-    def place(self, name: str, pid: int, capped: bool = True) -> None:
+    def place(self, name: str, pid: int, capped: bool = True, cpus: float | None = None) -> None:
         """Put a server's process (and every process of its session) under its budget.
 
         capped=False makes a group with the priority but without the cap (the load generator,
@@ -126,7 +135,8 @@ class Machines:
         """
         if not self.control.available:
             return
-        folders = self.groups.get(name) or self._create(name, capped and self.cpus > 0)
+        cpus = self.cpus if cpus is None else cpus
+        folders = self.groups.get(name) or self._create(name, capped and cpus > 0, cpus)
         members = [pid, *session_members(pid)]
         for folder in folders:
             for member in dict.fromkeys(members):
@@ -174,11 +184,11 @@ class Machines:
         remove_groups(self.folders())
         self.groups.clear()
 
-    def _create(self, name: str, capped: bool = True) -> list[Path]:
-        """Make a server's group with the stack's quota; return its folders."""
+    def _create(self, name: str, capped: bool = True, cpus: float | None = None) -> list[Path]:
+        """Make a server's group with its quota (the stack's by default); return its folders."""
         control = self.control
         assert control.cpu_dir is not None
-        quota = max(1000, round(self.cpus * PERIOD_US))
+        quota = max(1000, round((self.cpus if cpus is None else cpus) * PERIOD_US))
         folder = control.cpu_dir / self.stack_id / name
         if control.kind == "cgroup2":
             _enable_cpu(control.cpu_dir.parent, folder)

@@ -26,6 +26,9 @@ class StackSpec:
     # Each app, database and worker server under its own CPU budget ("a machine"), in CPUs;
     # 0 runs them without budgets (see machine.py).
     machine_cpu: float = 0.0
+    # The PostgreSQL servers' machines, when they differ from the others (0: machine_cpu too);
+    # a smaller database machine makes the database the first limit, as with years of data.
+    database_cpu: float = 0.0
     # PostgreSQL with fsync and synchronous commit on: wherever a server is killed or "nothing
     # lost" is claimed. Off, it skips waiting for the disk: fast, and fine where nobody crashes.
     durable: bool = False
@@ -39,9 +42,12 @@ class StackSpec:
         for name in ("redis", "memcached", "s3", "nginx", "durable"):
             if not isinstance(getattr(self, name), bool):
                 raise ServiceError(f"stack: {name} must be true or false")
-        cpu = self.machine_cpu
-        if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0 <= cpu <= 64:
-            raise ServiceError(f"stack: machine_cpu must be a number of CPUs (0-64), got {cpu!r}")
+        for name in ("machine_cpu", "database_cpu"):
+            cpu = getattr(self, name)
+            if isinstance(cpu, bool) or not isinstance(cpu, int | float) or not 0 <= cpu <= 64:
+                raise ServiceError(f"stack: {name} must be a number of CPUs (0-64), got {cpu!r}")
+        if self.database_cpu and not self.machine_cpu:
+            raise ServiceError("stack: database_cpu needs machine_cpu (the other machines' CPUs)")
         if self.app_server not in ("flask", "gunicorn"):
             raise ServiceError(
                 f"stack: app_server must be 'flask' or 'gunicorn', got {self.app_server!r}"
@@ -62,6 +68,12 @@ class StackSpec:
                 f"stack: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
         return cls(**table)
+
+    def cpu_for(self, role: str) -> float:
+        """The CPU budget of a server of this role (0: none)."""
+        if role == "postgres" and self.database_cpu:
+            return self.database_cpu
+        return self.machine_cpu
 
     def as_dict(self) -> dict[str, Any]:
         """The spec as a plain dict (for state files and reports)."""

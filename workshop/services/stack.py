@@ -97,7 +97,9 @@ class Stack:
             raise ServiceError(f"{self.tree} holds no photoapp package to run")
         began = time.monotonic()
         self.scratch = Scratch(self.run_root, detached=self.detached)
-        self.machines = Machines(self.scratch.id, self.spec.machine_cpu)
+        self.machines = Machines(
+            self.scratch.id, self.spec.machine_cpu, database_cpus=self.spec.database_cpu
+        )
         if self.spec.machine_cpu:
             self.reporter.say(f"machines: {self.machines.describe()}")
         if not self.detached:
@@ -207,7 +209,12 @@ class Stack:
         known = set(machines.folders())
         # Nginx and S3 get the priority but no cap: the balancer and the storage service are
         # not the machines a lab measures.
-        machines.place(server.name, server.pid, capped=server.role in BUDGETED_ROLES)
+        machines.place(
+            server.name,
+            server.pid,
+            capped=server.role in BUDGETED_ROLES,
+            cpus=self.spec.cpu_for(server.role),
+        )
         for folder in machines.folders():
             if folder not in known:
                 self.scratch.record_cgroup(folder)
