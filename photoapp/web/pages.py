@@ -35,8 +35,12 @@ def login_required(view: Callable[..., Page]) -> Callable[..., Page]:
 
 @bp.app_context_processor
 def current_user() -> dict[str, Any]:
-    """Make the logged-in user (or None) available to every template."""
-    return {"me": g.get("user")}
+    """Make the logged-in user (or None) available to every template, error pages included."""
+    if "user" not in g:
+        # Pages outside login_required (404, /login) still show who is logged in.
+        user_id = page_user_id()
+        g.user = service().find_user(user_id) if user_id is not None else None
+    return {"me": g.user}
 
 
 @bp.get("/")

@@ -169,3 +169,12 @@ def test_logout_needs_a_post_and_ends_the_session(client):
     assert client.get("/logout").status_code == 405
     client.post("/logout")
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/no/such/page", "/login"])
+def test_pages_outside_login_know_who_is_logged_in(client, path):
+    """A logged-in user on a 404 page or the login form sees their name, not "Sign up"."""
+    sign_up(client, "ann")
+    page = client.get(path).get_data(as_text=True)
+    assert "@ann" in page and "Log out" in page
+    assert "Sign up" not in page
