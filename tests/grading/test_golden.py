@@ -26,8 +26,9 @@ pytestmark = pytest.mark.timeout(600)
 
 EXPECTED = Path(__file__).with_name("expected_lab01.toml")
 # The looping submission costs this much of one worker; generous, because a busy machine
-# (CI, or a developer's laptop running other tests) can make lab 01's reference take a minute.
-TIME_LIMIT_S = 150.0
+# (CI, or a developer's laptop running other tests) can make lab 01's reference take a minute,
+# and more than 150 s under a load average of 15.
+TIME_LIMIT_S = 240.0
 KNOWN: dict[str, known.Builder] = {
     # First, so that its time limit runs out while the other worker grades the rest.
     "loops-forever": known.loops_forever,
@@ -154,7 +155,8 @@ def test_results_json_is_gradescope_format(graded: tuple[Path, dict[str, Student
     for student, record in records.items():
         data = json.loads((out / student / "results.json").read_text())
         assert set(data) >= {"score", "max_score", "execution_time", "tests", "output"}
-        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
+        # The total is rounded to hundredths; points by rule make fractions of each test.
+        assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]), abs=0.01)
         assert data["max_score"] == record.labs[1].max_score
         for test in data["tests"]:
             assert set(test) >= {"name", "score", "max_score", "status", "output"}

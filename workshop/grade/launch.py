@@ -81,8 +81,10 @@ def main(argv: list[str]) -> int:
         status = _wait(child)
     sweep()
     if os.WIFSIGNALED(status):  # die the same way, so the grader reads the same status
-        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-        os.kill(os.getpid(), os.WTERMSIG(status))
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
     return os.waitstatus_to_exitcode(status)
 
 
