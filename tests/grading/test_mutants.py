@@ -17,7 +17,15 @@ from workshop.grade import isolation, mutants
 GRADED_LAB = 2  # the quickest lab to grade whole: a few seconds per mutant
 
 
-@pytest.mark.parametrize("number", [lab.number for lab in manifest_module.load().ready_labs()])
+# The labs that have their set of wrong versions; labs 05 and 08 are still to get theirs.
+WITH_MUTANTS = [
+    lab.number
+    for lab in manifest_module.load().ready_labs()
+    if (manifest_module.repo_root() / mutants.MUTANTS_DIR / f"lab{lab.tag}.toml").is_file()
+]
+
+
+@pytest.mark.parametrize("number", WITH_MUTANTS)
 def test_every_mutant_applies_once_to_the_reference(number: int, tmp_path) -> None:
     """Each mutant's text is in its reference file exactly once, and changes it."""
     manifest = manifest_module.load()
