@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from tests.helpers.load_reports import HISTORY_COLUMNS, START
+from tests.helpers.notebooks import run_on_report, saved_clean
 from workshop.manifest import repo_root
 
 NOTEBOOK = repo_root() / "notebooks" / "lab04_failover.ipynb"
@@ -74,9 +72,7 @@ def write_lab04_report(folder: Path) -> Path:
 
 def test_lab04_notebook_is_saved_without_outputs() -> None:
     """The notebook is committed clean, so diffs stay readable."""
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert all(not cell.outputs and cell.execution_count is None for cell in code)
+    assert saved_clean(NOTEBOOK)
 
 
 @pytest.mark.timeout(180)
@@ -85,19 +81,7 @@ def test_lab04_notebook_plots_the_chaos_run(
 ) -> None:
     """Both plots are drawn, the fault events are read and the runs are compared."""
     report = write_lab04_report(tmp_path / "lab04-20261121-220000")
-    monkeypatch.setenv("LOAD_REPORT_DIR", str(report))
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()
-    outputs: list[Any] = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
-    images = sum("image/png" in out.get("data", {}) for out in outputs)
-    text = "".join(str(out.get("text", "")) for out in outputs)
+    images, text = run_on_report(NOTEBOOK, report, monkeypatch, timeout=120)
     assert images == 2, f"expected the spread and the failures plots, got {images} images"
     assert "killed app1" in text and "throughput 2-apps / 1-app: 0.96" in text, text
     assert "3 failed requests in the chaos run" in text, text

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from tests.helpers.load_reports import HISTORY_COLUMNS, START
+from tests.helpers.notebooks import run_on_report, saved_clean
 from workshop.manifest import repo_root
 
 NOTEBOOK = repo_root() / "notebooks" / "lab05_caching.ipynb"
@@ -82,9 +81,7 @@ def write_lab05_report(folder: Path) -> Path:
 
 def test_lab05_notebook_is_saved_without_outputs() -> None:
     """The notebook is committed clean, so diffs stay readable."""
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert all(not cell.outputs and cell.execution_count is None for cell in code)
+    assert saved_clean(NOTEBOOK)
 
 
 @pytest.mark.timeout(240)
@@ -93,19 +90,7 @@ def test_lab05_notebook_plots_the_three_runs_and_the_memory(
 ) -> None:
     """The hit ratio, p95 and memory plots are drawn, and the figures are printed."""
     report = write_lab05_report(tmp_path / "lab05-20261201-200000")
-    monkeypatch.setenv("LOAD_REPORT_DIR", str(report))
-    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=180,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()
-    outputs: list[Any] = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
-    images = sum("image/png" in out.get("data", {}) for out in outputs)
-    text = "".join(str(out.get("text", "")) for out in outputs)
+    images, text = run_on_report(NOTEBOOK, report, monkeypatch, timeout=180)
     assert images == 3, f"expected the hit ratio, p95 and memory plots, got {images} images"
     assert "killed redis" in text and "hit ratio over the whole cached run" in text, text
     assert "p95 GET /api/feed: 40 ms cached, 120 ms uncached, ratio 0.33" in text, text
